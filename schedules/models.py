@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from scheduler_site.lib.validators import validate_timezone
+
+
+class ScheduledJob(models.Model):
+    class ScheduleType(models.TextChoices):
+        ONCE = "once", "Once"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+        CRON = "cron", "Cron"
+        RRULE = "rrule", "RRULE"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+        ERROR = "error", "Error"
+
+    class MisfirePolicy(models.TextChoices):
+        SKIP = "skip", "Skip missed runs"
+        RUN_ONCE = "run_once", "Run once for all missed runs"
+        CATCH_UP = "catch_up", "Catch up missed runs (capped)"
+
+    class OverlapPolicy(models.TextChoices):
+        SKIP = "skip", "Skip while the previous run is going"
+        ALLOW = "allow", "Allow overlapping runs"
+        QUEUE_ONE = "queue_one", "Queue one run behind the current one"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="scheduled_jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Deleting a campaign deletes its schedules (the original API's cascade).
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scheduled_jobs",
+    )
+    # A template in use by a schedule cannot be deleted on its own (that would
+    # silently change what the schedule runs); it goes with its campaign.
+    template = models.ForeignKey(
+        "templates_lib.JobTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="scheduled_jobs",
+    )
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    schedule_type = models.CharField(max_length=16, choices=ScheduleType.choices)
+    scheduled_at = models.DateTimeField(help_text="First run (an instant, stored in UTC).")
+    recurrence_pattern = models.CharField(max_length=500, blank=True)
+    recurrence_end_date = models.DateTimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    max_runs = models.PositiveIntegerField(null=True, blank=True)
+    job_config = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    run_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0, help_text="Consecutive failed runs.")
+    version = models.PositiveIntegerField(default=1)
+    misfire_policy = models.CharField(
+        max_length=16, choices=MisfirePolicy.choices, default=MisfirePolicy.RUN_ONCE
+    )
+    misfire_grace_seconds = models.PositiveIntegerField(default=300)
+    catch_up_max_runs = models.PositiveIntegerField(default=10)
+    overlap_policy = models.CharField(
+        max_length=16, choices=OverlapPolicy.choices, default=OverlapPolicy.SKIP
+    )
+    jitter_seconds = models.PositiveIntegerField(default=0)
+    pause_note = models.TextField(blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["next_run_at", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "paused", "completed", "expired", "error"]),
+                name="schedules_scheduledjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    schedule_type__in=["once", "daily", "weekly", "monthly", "cron", "rrule"]
+                ),
+                name="schedules_scheduledjob_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(misfire_policy__in=["skip", "run_once", "catch_up"]),
+                name="schedules_scheduledjob_misfire_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(overlap_policy__in=["skip", "allow", "queue_one"]),
+                name="schedules_scheduledjob_overlap_valid",
+            ),
+        ]
+        indexes = [
+            # The dispatcher: active schedules whose next run is due.
+            models.Index(
+                fields=["next_run_at"],
+                condition=Q(status="active"),
+                name="schedule_dispatch_due_idx",
+            ),
+            # Schedule lists and /upcoming: a workspace's schedules by next run.
+            models.Index(fields=["workspace", "next_run_at"], name="schedule_ws_next_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScheduleEvent(models.Model):
+    """The audit trail of a schedule: who did what, when, and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        PAUSED = "paused", "Paused"
+        RESUMED = "resumed", "Resumed"
+        AUTO_ERROR = "auto_error", "Stopped after repeated failures"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+        MANUAL_RUN = "manual_run", "Run now"
+        MISSED = "missed", "Missed run"
+
+    scheduled_job = models.ForeignKey(ScheduledJob, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # None means the system did it (dispatcher, lifecycle, budget guard).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changes = models.JSONField(default=dict, blank=True)
+    skipped_runs = models.PositiveIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # A schedule's audit trail, newest first.
+            models.Index(fields=["scheduled_job", "-created_at"], name="schedevent_sched_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scheduled_job_id}"
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor.get_username() if self.actor_id else "system"
