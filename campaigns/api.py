@@ -73,6 +73,8 @@ class CampaignStatsSerializer(serializers.Serializer):
     job_count_progress = serializers.FloatField(allow_null=True)
     days_remaining = serializers.IntegerField(allow_null=True)
     status_distribution = serializers.DictField(child=serializers.IntegerField())
+    spent_usd = serializers.DecimalField(max_digits=14, decimal_places=2)
+    budget_progress = serializers.FloatField(allow_null=True)
 
 
 class CampaignFilter(django_filters.FilterSet):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import Count
+from decimal import Decimal
+
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -22,6 +24,13 @@ def campaign_stats(campaign: Campaign) -> dict:
         status_distribution = {row["status"]: row["n"] for row in rows}
     total_jobs = sum(status_distribution.values())
 
+    spent_usd = Decimal("0")
+    if jobs is not None:
+        spent_usd = jobs.aggregate(total=Sum("cost_usd"))["total"] or Decimal("0")
+    budget_progress = None
+    if campaign.target_budget_usd:
+        budget_progress = round(float(spent_usd / campaign.target_budget_usd), 4)
+
     job_count_progress = None
     if campaign.target_job_count:
         job_count_progress = round(total_jobs / campaign.target_job_count, 4)
@@ -38,4 +47,6 @@ def campaign_stats(campaign: Campaign) -> dict:
         "job_count_progress": job_count_progress,
         "days_remaining": days_remaining,
         "status_distribution": status_distribution,
+        "spent_usd": spent_usd.quantize(Decimal("0.01")),
+        "budget_progress": budget_progress,
     }
