@@ -194,7 +194,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "scheduler_site.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["scheduler_site.api.throttling.ActionRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "create": env_rate("THROTTLE_CREATE", "30/minute"),

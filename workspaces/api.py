@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from workspaces import services
 from workspaces.models import Membership, Workspace
+from scheduler_site.api.scoping import PartialPutMixin
 from workspaces.selectors import membership_for, workspaces_for
+
+MEMBER_ID_PARAM = OpenApiParameter(
+    "member_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The membership's id."
+)
 
 
 class WorkspaceSerializer(serializers.ModelSerializer):
@@ -42,15 +48,17 @@ class WebhookSecretSerializer(serializers.Serializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username")
+    username = serializers.CharField(source="user.username", help_text="The member's username.")
 
     class Meta:
         model = Membership
         fields = ["id", "username", "role", "created_at"]
         read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"role": {"help_text": "owner, editor (default) or viewer."}}
 
 
 class WorkspaceViewSet(
+    PartialPutMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -59,6 +67,10 @@ class WorkspaceViewSet(
 ):
     """Workspaces you belong to, with your role. Owners edit settings and members."""
 
+    # For the schema's path parameter type; requests go through get_queryset.
+    queryset = Workspace.objects.none()
+    # Actions only a workspace's owners may take, reads included (schema: 403).
+    owner_only_actions = ("members", "remove_member", "rotate_webhook_secret")
     serializer_class = WorkspaceSerializer
     filter_backends = []
 
@@ -76,7 +88,8 @@ class WorkspaceViewSet(
 
     def perform_update(self, serializer):
         self.require_owner(serializer.instance)
-        serializer.save()
+        services.workspace_update(workspace=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def require_owner(self, workspace):
         membership = membership_for(self.request.user, workspace.pk)
@@ -92,8 +105,9 @@ class WorkspaceViewSet(
         services.workspace_rotate_webhook_secret(workspace=workspace)
         return Response({"webhook_secret": workspace.webhook_secret})
 
-    @extend_schema(request=MemberSerializer, responses=MemberSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="members")
+    @extend_schema(methods=["GET"], request=None, responses=MemberSerializer(many=True))
+    @extend_schema(methods=["POST"], request=MemberSerializer, responses={201: MemberSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="members", pagination_class=None)
     def members(self, request, pk=None):
         """List members, or add one by username with a role (owners only)."""
         workspace = self.get_object()
@@ -112,7 +126,7 @@ class WorkspaceViewSet(
         )
         return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None}, parameters=[MEMBER_ID_PARAM])
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<member_id>\d+)")
     def remove_member(self, request, pk=None, member_id=None):
         """Remove a member (owners only; the last owner cannot be removed)."""

@@ -40,6 +40,15 @@ def workspace_create(
     return workspace
 
 
+@transaction.atomic
+def workspace_update(*, workspace: Workspace, **fields) -> Workspace:
+    for name, value in fields.items():
+        setattr(workspace, name, value.strip() if name == "name" else value)
+    workspace.full_clean()
+    workspace.save(update_fields=[*fields])
+    return workspace
+
+
 def personal_workspace_create(*, user: AbstractBaseUser) -> Workspace:
     return workspace_create(owner=user, name=f"{user.get_username()}'s workspace")
 

@@ -92,7 +92,21 @@ class WorkspaceScopedMixin:
         return workspace
 
 
-class WorkspaceScopedModelViewSet(WorkspaceScopedMixin, viewsets.ModelViewSet):
+class PartialPutMixin:
+    """PUT updates only the fields it carries, as the original API's PUT does.
+
+    The seed's examples send ``{"status": "paused", "description": ...}`` with
+    PUT; a full-replacement PUT would answer those with "name is required".
+    """
+
+    put_is_partial = True
+
+    def update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return super().update(request, *args, **kwargs)
+
+
+class WorkspaceScopedModelViewSet(PartialPutMixin, WorkspaceScopedMixin, viewsets.ModelViewSet):
     pass
 
 

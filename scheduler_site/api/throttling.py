@@ -7,6 +7,7 @@ in production so that all web processes share them.
 
 from __future__ import annotations
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -22,6 +23,11 @@ class ActionRateThrottle(UserRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_rate(self) -> str:
+        # Read the settings now, not the class attribute DRF captured at import,
+        # so a changed REST_FRAMEWORK (tests, override_settings) takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     @staticmethod
     def scope_for(request, view) -> str:
