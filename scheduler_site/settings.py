@@ -276,6 +276,21 @@ JOB_EXECUTORS = {
 # name -> {"task": dotted task name, "every": seconds} or {"task", "crontab": "m h dom mon dow"}
 PERIODIC_TASKS: dict[str, dict] = {}
 
+# --- Schedules (issue 4) ------------------------------------------------------------
+# Runs due within this many seconds are claimed early and sent with an ETA of
+# their nominal time, so a tick of DISPATCH_INTERVAL_SECONDS still starts them on time.
+DISPATCH_LOOKAHEAD_SECONDS = env_float("DISPATCH_LOOKAHEAD_SECONDS", 2.0, minimum=0.0)
+# One dispatcher run stops after this long even with work left (the next tick goes on).
+DISPATCH_TIME_BUDGET_SECONDS = env_float("DISPATCH_TIME_BUDGET_SECONDS", 20.0, minimum=0.1)
+# A scheduled_at this far in the past is still accepted on create (client clocks drift).
+SCHEDULE_CLOCK_SKEW_SECONDS = env_int("SCHEDULE_CLOCK_SKEW_SECONDS", 60, minimum=0)
+# django-celery-beat intervals are whole seconds: a sub-second DISPATCH_INTERVAL_SECONDS
+# ticks every second, and the lookahead above keeps runs on time.
+PERIODIC_TASKS["dispatch-due-schedules"] = {
+    "task": "schedules.dispatch_due",
+    "every": max(1, round(DISPATCH_INTERVAL_SECONDS)),
+}
+
 # --- Logging --------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -1,12 +1,25 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from scheduler_site.lib.validators import validate_timezone
+
+
+# The smallest step of a stored datetime: "at or after t" is "after t - ONE_TICK".
+ONE_TICK = timedelta(microseconds=1)
+
+
+def runs_from(rec, start: datetime, *, count: int) -> list[datetime]:
+    """Up to ``count`` nominal runs at or after ``start``."""
+    from schedules import recurrence
+
+    return [t for t in recurrence.next_runs(rec, start - ONE_TICK, count) if t >= start]
 
 
 class ScheduledJob(models.Model):
@@ -89,6 +102,9 @@ class ScheduledJob(models.Model):
     jitter_seconds = models.PositiveIntegerField(default=0)
     pause_note = models.TextField(blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
+    # Set when a campaign pause stopped this schedule, so resuming the campaign
+    # resumes only those and never one its owner paused on purpose.
+    paused_by_campaign = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -127,6 +143,69 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The rules that span fields; API, admin and services all reach them here."""
+        from schedules import recurrence
+
+        super().clean()
+        if self.timezone and self.scheduled_at and self.schedule_type:
+            try:
+                self.recurrence()
+            except recurrence.RecurrenceError as error:
+                raise ValidationError(
+                    {error.field or "recurrence_pattern": error.message}
+                ) from None
+        if (
+            self.recurrence_end_date
+            and self.scheduled_at
+            and self.recurrence_end_date < self.scheduled_at
+        ):
+            raise ValidationError(
+                {"recurrence_end_date": "The end date cannot be before scheduled_at."}
+            )
+
+    def recurrence(self):
+        """The series of nominal run times.
+
+        ``max_runs`` is applied by the dispatcher against ``run_count`` (runs
+        that actually happened), not by the series, so it is left out here.
+        """
+        from schedules import recurrence
+
+        return recurrence.build(
+            self.schedule_type,
+            self.scheduled_at,
+            self.timezone,
+            pattern=self.recurrence_pattern or "",
+            end=self.recurrence_end_date,
+            max_runs=None,
+        )
+
+    @property
+    def remaining_runs(self) -> int | None:
+        if self.max_runs is None:
+            return None
+        return max(0, self.max_runs - self.run_count)
+
+    @property
+    def human_description(self) -> str:
+        from schedules import recurrence
+
+        try:
+            return recurrence.describe(self.recurrence())
+        except recurrence.RecurrenceError:
+            return ""
+
+    def upcoming_runs(self, *, count: int) -> list:
+        """The next ``count`` nominal run times from ``next_run_at`` (empty unless active)."""
+        if self.status != self.Status.ACTIVE or self.next_run_at is None:
+            return []
+        remaining = self.remaining_runs
+        count = count if remaining is None else min(count, remaining)
+        if count <= 0:
+            return []
+        return runs_from(self.recurrence(), self.next_run_at, count=count)
 
 
 class ScheduleEvent(models.Model):
@@ -171,3 +250,27 @@ class ScheduleEvent(models.Model):
     @property
     def actor_label(self) -> str:
         return self.actor.get_username() if self.actor_id else "system"
+
+
+class DispatcherHeartbeat(models.Model):
+    """One row per dispatcher run: the health endpoint and the benchmark read these."""
+
+    ran_at = models.DateTimeField(db_index=False)
+    duration_ms = models.PositiveIntegerField()
+    claimed = models.PositiveIntegerField(help_text="Schedules claimed in this run.")
+    jobs_created = models.PositiveIntegerField()
+    # Age of the oldest run still due when the dispatcher finished: a growing
+    # value means the dispatchers cannot keep up.
+    oldest_due_age_seconds = models.FloatField(null=True, blank=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ran_at", "-pk"]
+        indexes = [
+            # /schedule/status: the latest heartbeat; pruning: rows older than the retention.
+            models.Index(fields=["-ran_at"], name="heartbeat_ran_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispatcher run at {self.ran_at:%Y-%m-%d %H:%M:%S} ({self.claimed} claimed)"

@@ -1,0 +1,418 @@
+"""Every write to a schedule goes through here: API, admin, pages and tasks alike.
+
+Time rules that matter to users:
+- an edit that changes what or when a schedule runs bumps ``version`` and
+  recomputes ``next_run_at`` from now, so a time before the edit never fires
+  (a run already dispatched is cancelled by the worker's version re-check);
+- pause freezes the schedule (and bumps the version, so a run dispatched a
+  moment before the pause is cancelled rather than run);
+- resume recomputes from now and records how many runs were skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from jobs.models import Job
+from jobs.services import enqueue_after_commit, merge_config
+from schedules import recurrence
+from schedules.models import ONE_TICK, ScheduledJob, ScheduleEvent, runs_from
+from workspaces.models import Workspace
+
+# Fields that change neither what a schedule runs nor when: editing only these
+# keeps the version, so renaming a schedule never cancels a run in flight.
+COSMETIC_FIELDS = frozenset({"name", "description"})
+# Counting skipped runs on resume walks the series; a per-minute cron paused
+# for a year stops counting here and reports "at least" this many.
+SKIPPED_COUNT_CAP = 100_000
+AUTO_ERROR_THRESHOLD = 5
+
+
+def clock_skew_tolerance() -> timedelta:
+    return timedelta(seconds=getattr(settings, "SCHEDULE_CLOCK_SKEW_SECONDS", 60))
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def schedule_job_config(schedule: ScheduledJob) -> dict:
+    """What a run of this schedule executes: template defaults <- the schedule's job_config."""
+    template_config = schedule.template.as_config() if schedule.template_id else {}
+    return merge_config(template_config, schedule.job_config or {})
+
+
+def _check_not_in_past(scheduled_at: datetime | None, now: datetime) -> None:
+    if scheduled_at is not None and scheduled_at < now - clock_skew_tolerance():
+        raise ValidationError(
+            {
+                "scheduled_at": (
+                    f"scheduled_at {scheduled_at.isoformat()} is in the past; "
+                    "choose a time in the future."
+                )
+            }
+        )
+
+
+def _check_same_workspace(schedule: ScheduledJob) -> None:
+    """Services are called by admin and tasks too, not only the scoped API."""
+    errors = {}
+    if schedule.campaign_id and schedule.campaign.workspace_id != schedule.workspace_id:
+        errors["campaign_id"] = "campaign not found"
+    if schedule.template_id and schedule.template.workspace_id != schedule.workspace_id:
+        errors["template_id"] = "template not found"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _next_run_from(schedule: ScheduledJob, *, after: datetime | None) -> datetime | None:
+    """The first nominal run strictly after ``after`` (or the series' first), within max_runs."""
+    if schedule.remaining_runs == 0:
+        return None
+    rec = schedule.recurrence()
+    if after is None:
+        return recurrence.next_run(rec)
+    return recurrence.next_run(rec, after=after)
+
+
+def _end_status(schedule: ScheduledJob) -> str:
+    """Why a series with no next run ended: its run budget, or its end date."""
+    if schedule.remaining_runs == 0 or schedule.schedule_type == ScheduledJob.ScheduleType.ONCE:
+        return ScheduledJob.Status.COMPLETED
+    if schedule.recurrence_end_date is not None:
+        return ScheduledJob.Status.EXPIRED
+    return ScheduledJob.Status.COMPLETED
+
+
+def _record(
+    schedule: ScheduledJob,
+    kind: str,
+    *,
+    actor=None,
+    note: str = "",
+    changes: dict | None = None,
+    skipped_runs: int | None = None,
+) -> ScheduleEvent:
+    return ScheduleEvent.objects.create(
+        scheduled_job=schedule,
+        kind=kind,
+        actor=actor,
+        note=note,
+        changes=changes or {},
+        skipped_runs=skipped_runs,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return str(value.pk)
+    if isinstance(value, (dict, list, str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _locked(schedule: ScheduledJob) -> ScheduledJob:
+    """The row, locked for this transaction, so an edit never races the dispatcher."""
+    return (
+        ScheduledJob.objects.select_for_update(of=("self",))
+        .select_related("template", "campaign")
+        .get(pk=schedule.pk)
+    )
+
+
+# --- create, edit, delete ----------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_create(
+    *,
+    workspace: Workspace,
+    created_by=None,
+    now: datetime | None = None,
+    **fields: Any,
+) -> ScheduledJob:
+    now = now or timezone.now()
+    schedule = ScheduledJob(workspace=workspace, created_by=created_by, **fields)
+    _check_same_workspace(schedule)
+    _check_not_in_past(schedule.scheduled_at, now)
+    schedule.full_clean()
+    schedule.next_run_at = _next_run_from(schedule, after=None)
+    if schedule.next_run_at is None:
+        raise ValidationError(
+            {"recurrence_end_date": "The schedule ends before its first run; nothing would run."}
+        )
+    schedule.save()
+    _record(schedule, ScheduleEvent.Kind.CREATED, actor=created_by)
+    return schedule
+
+
+@transaction.atomic
+def schedule_update(
+    *,
+    schedule: ScheduledJob,
+    actor=None,
+    now: datetime | None = None,
+    **fields: Any,
+) -> ScheduledJob:
+    now = now or timezone.now()
+    schedule = _locked(schedule)
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(schedule, name)
+        if old != value:
+            changes[name] = {"from": _jsonable(old), "to": _jsonable(value)}
+            setattr(schedule, name, value)
+    if not changes:
+        return schedule
+    _check_same_workspace(schedule)
+    if "scheduled_at" in changes:
+        _check_not_in_past(schedule.scheduled_at, now)
+    schedule.full_clean()
+    if set(changes) - COSMETIC_FIELDS:
+        schedule.version += 1
+        _recompute_after_edit(schedule, now=now)
+    schedule.save()
+    _record(schedule, ScheduleEvent.Kind.EDITED, actor=actor, changes=changes)
+    return schedule
+
+
+def _recompute_after_edit(schedule: ScheduledJob, *, now: datetime) -> None:
+    """From now on: a run time before the edit never fires.
+
+    A paused schedule keeps its pause (resume recomputes again); a finished
+    one whose edit gives it more runs (a later end date, a higher max_runs)
+    becomes active again.
+    """
+    if schedule.status in (ScheduledJob.Status.PAUSED, ScheduledJob.Status.ERROR):
+        schedule.next_run_at = _next_run_from(schedule, after=now)
+        return
+    # The first run may still be ahead of now (scheduled_at in the future).
+    first = _next_run_from(schedule, after=None) if schedule.run_count == 0 else None
+    candidate = first if first is not None and first > now else _next_run_from(schedule, after=now)
+    schedule.next_run_at = candidate
+    if candidate is None:
+        schedule.status = _end_status(schedule)
+    else:
+        schedule.status = ScheduledJob.Status.ACTIVE
+
+
+@transaction.atomic
+def schedule_delete(*, schedule: ScheduledJob, actor=None) -> None:
+    """Delete a schedule; its run history stays, and runs not yet started are cancelled."""
+    now = timezone.now()
+    Job.objects.filter(
+        scheduled_job=schedule, status__in=[Job.Status.PENDING, Job.Status.QUEUED]
+    ).update(
+        status=Job.Status.CANCELLED,
+        last_error="Cancelled: the schedule was deleted before this run started.",
+        finished_at=now,
+    )
+    schedule.delete()
+
+
+# --- pause, resume, run now -------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_pause(
+    *,
+    schedule: ScheduledJob,
+    actor=None,
+    note: str = "",
+    by_campaign: bool = False,
+    now: datetime | None = None,
+) -> ScheduledJob:
+    schedule = _locked(schedule)
+    if schedule.status == ScheduledJob.Status.PAUSED:
+        return schedule
+    if schedule.status != ScheduledJob.Status.ACTIVE:
+        raise ValidationError(
+            {"status": f"Only an active schedule can be paused; this one is {schedule.status}."}
+        )
+    schedule.status = ScheduledJob.Status.PAUSED
+    schedule.paused_at = now or timezone.now()
+    schedule.pause_note = note
+    schedule.paused_by_campaign = by_campaign
+    # A run dispatched just before the pause must not run: the worker sees a new version.
+    schedule.version += 1
+    schedule.full_clean()
+    schedule.save(
+        update_fields=[
+            "status",
+            "paused_at",
+            "pause_note",
+            "paused_by_campaign",
+            "version",
+            "updated_at",
+        ]
+    )
+    _record(schedule, ScheduleEvent.Kind.PAUSED, actor=actor, note=note)
+    return schedule
+
+
+def count_skipped_runs(schedule: ScheduledJob, *, until: datetime) -> int:
+    """Runs that would have happened from the frozen next_run_at up to ``until``."""
+    if schedule.next_run_at is None or schedule.next_run_at > until:
+        return 0
+    cap = SKIPPED_COUNT_CAP
+    if schedule.remaining_runs is not None:
+        cap = min(cap, schedule.remaining_runs)
+    return recurrence.count_runs_between(
+        schedule.recurrence(), schedule.next_run_at - ONE_TICK, until, cap
+    )
+
+
+@transaction.atomic
+def schedule_resume(
+    *,
+    schedule: ScheduledJob,
+    actor=None,
+    note: str = "",
+    now: datetime | None = None,
+) -> ScheduledJob:
+    now = now or timezone.now()
+    schedule = _locked(schedule)
+    if schedule.status == ScheduledJob.Status.ACTIVE:
+        return schedule
+    if schedule.status not in (ScheduledJob.Status.PAUSED, ScheduledJob.Status.ERROR):
+        raise ValidationError(
+            {
+                "status": (
+                    f"A {schedule.status} schedule cannot be resumed; edit its end date "
+                    "or max_runs to give it more runs."
+                )
+            }
+        )
+    skipped = count_skipped_runs(schedule, until=now)
+    schedule.next_run_at = _next_run_from(schedule, after=now)
+    schedule.status = ScheduledJob.Status.ACTIVE if schedule.next_run_at else _end_status(schedule)
+    schedule.paused_at = None
+    schedule.pause_note = ""
+    schedule.paused_by_campaign = False
+    schedule.error_count = 0
+    schedule.version += 1
+    schedule.full_clean()
+    schedule.save()
+    _record(schedule, ScheduleEvent.Kind.RESUMED, actor=actor, note=note, skipped_runs=skipped)
+    if schedule.status != ScheduledJob.Status.ACTIVE:
+        _record(schedule, schedule.status, note="No runs left after resuming.")
+    return schedule
+
+
+@transaction.atomic
+def schedule_run_now(*, schedule: ScheduledJob, actor=None, now: datetime | None = None) -> Job:
+    """A manual run outside the series: it does not count toward max_runs."""
+    now = now or timezone.now()
+    schedule = _locked(schedule)
+    job = build_run_job(schedule, scheduled_for=now, trigger=Job.Trigger.MANUAL)
+    job.full_clean()
+    job.save()
+    _record(schedule, ScheduleEvent.Kind.MANUAL_RUN, actor=actor)
+    enqueue_after_commit([job])
+    return job
+
+
+def build_run_job(
+    schedule: ScheduledJob,
+    *,
+    scheduled_for: datetime,
+    trigger: str,
+    not_before: datetime | None = None,
+    config: dict | None = None,
+) -> Job:
+    """An unsaved Job for one run of ``schedule`` (the dispatcher bulk-inserts these)."""
+    config = schedule_job_config(schedule) if config is None else config
+    max_retries = config.get("max_retries")
+    job = Job(
+        workspace_id=schedule.workspace_id,
+        campaign_id=schedule.campaign_id,
+        campaign_name=schedule.campaign.name if schedule.campaign_id else "",
+        template_id=schedule.template_id,
+        scheduled_job_id=schedule.pk,
+        schedule_version=schedule.version,
+        name=schedule.name,
+        config=config,
+        trigger=trigger,
+        scheduled_for=scheduled_for,
+        not_before=not_before or scheduled_for,
+    )
+    if isinstance(max_retries, int) and 0 <= max_retries <= 10:
+        job.max_retries = max_retries
+    return job
+
+
+# --- campaigns --------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_pause_schedules(*, campaign, actor=None, note: str = "") -> int:
+    """Pause every active schedule of a campaign; returns how many were paused."""
+    note = note or f"Campaign '{campaign.name}' paused."
+    active = ScheduledJob.objects.filter(campaign=campaign, status=ScheduledJob.Status.ACTIVE)
+    count = 0
+    for schedule in active:
+        schedule_pause(schedule=schedule, actor=actor, note=note, by_campaign=True)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def campaign_resume_schedules(*, campaign, actor=None) -> int:
+    """Resume the schedules a campaign pause stopped (not ones paused on their own)."""
+    paused = ScheduledJob.objects.filter(
+        campaign=campaign, status=ScheduledJob.Status.PAUSED, paused_by_campaign=True
+    )
+    count = 0
+    for schedule in paused:
+        schedule_resume(schedule=schedule, actor=actor, note=f"Campaign '{campaign.name}' resumed.")
+        count += 1
+    return count
+
+
+# --- failures ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_record_run_outcome(*, schedule_id, succeeded: bool, error: str = "") -> None:
+    """Count consecutive failed runs; the fifth in a row stops the schedule with a note."""
+    schedule = (
+        ScheduledJob.objects.select_for_update(of=("self",))
+        .select_related("template", "campaign")
+        .filter(pk=schedule_id)
+        .first()
+    )
+    if schedule is None:
+        return
+    if succeeded:
+        if schedule.error_count:
+            schedule.error_count = 0
+            schedule.save(update_fields=["error_count", "updated_at"])
+        return
+    schedule.error_count += 1
+    fields = ["error_count", "updated_at"]
+    stop = (
+        schedule.error_count >= AUTO_ERROR_THRESHOLD
+        and schedule.status == ScheduledJob.Status.ACTIVE
+    )
+    if stop:
+        schedule.status = ScheduledJob.Status.ERROR
+        schedule.version += 1
+        fields += ["status", "version"]
+    schedule.save(update_fields=fields)
+    if stop:
+        detail = f" Last error: {error[:500]}" if error else ""
+        _record(
+            schedule,
+            ScheduleEvent.Kind.AUTO_ERROR,
+            note=(
+                f"Stopped after {schedule.error_count} consecutive failed runs.{detail} "
+                "Fix the cause, then resume the schedule."
+            ),
+        )

@@ -1,0 +1,18 @@
+"""Receivers: schedules learn about job outcomes without jobs importing schedules."""
+
+from __future__ import annotations
+
+from jobs.models import Job
+from schedules.services import schedule_record_run_outcome
+
+
+def count_run_outcome(sender, job: Job, **kwargs) -> None:
+    """After retries are exhausted: a failure counts against the schedule, a success resets."""
+    if job.scheduled_job_id is None:
+        return
+    if job.status == Job.Status.SUCCEEDED:
+        schedule_record_run_outcome(schedule_id=job.scheduled_job_id, succeeded=True)
+    elif job.status == Job.Status.FAILED:
+        schedule_record_run_outcome(
+            schedule_id=job.scheduled_job_id, succeeded=False, error=job.last_error
+        )
