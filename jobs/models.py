@@ -76,6 +76,10 @@ class Job(models.Model):
     # Earliest time a worker may run it (retry backoff, or an ETA for a run
     # dispatched slightly ahead of its nominal time).
     not_before = models.DateTimeField(null=True, blank=True)
+    # Who runs it now: "<celery node>:<worker pid>:<process pid>". Lets a
+    # restarted worker, or a redelivery on the same machine, tell a job whose
+    # process died from one that is still running.
+    claimed_by = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +129,14 @@ class Job(models.Model):
             models.Index(fields=["campaign", "status"], name="job_campaign_status_idx"),
             # A schedule's run history, newest first.
             models.Index(fields=["scheduled_job", "-scheduled_for"], name="job_schedule_runs_idx"),
+            # The sweeper's timeout scan: running jobs by start time.
+            models.Index(
+                fields=["started_at"],
+                condition=Q(status="running"),
+                name="job_running_started_idx",
+            ),
+            # Job list filtered by template ("runs of this template").
+            models.Index(fields=["template", "-created_at"], name="job_template_created_idx"),
         ]
 
     def __str__(self) -> str:

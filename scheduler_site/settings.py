@@ -291,6 +291,13 @@ PERIODIC_TASKS["dispatch-due-schedules"] = {
     "every": max(1, round(DISPATCH_INTERVAL_SECONDS)),
 }
 
+# --- Jobs (issue 3) ------------------------------------------------------------------
+# The outbox sweeper: re-sends jobs the broker never got, fails jobs stuck running.
+PERIODIC_TASKS["jobs.sweep-outbox"] = {
+    "task": "jobs.tasks.sweep_outbox",
+    "every": SWEEP_INTERVAL_SECONDS,
+}
+
 # --- Logging --------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

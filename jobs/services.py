@@ -1,0 +1,595 @@
+"""Every write to a Job goes through here: API, admin, tasks and other apps.
+
+Status changes are single conditional UPDATEs (``_move``) whose WHERE clause
+lists the statuses the job may leave, checked against ``jobs.states``: two
+workers, a sweeper and a user clicking "cancel" can race and exactly one wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from jobs import states, webhook
+from jobs.executors import (
+    ExecutionResult,
+    UnknownExecutor,
+    executor_name_for,
+    executor_names,
+    get_executor,
+)
+from jobs.models import Job, JobAttempt
+from jobs.signals import job_finished
+
+if TYPE_CHECKING:
+    from templates_lib.models import JobTemplate
+
+logger = logging.getLogger(__name__)
+
+SCHEDULE_TRIGGERS = (Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP, Job.Trigger.BACKFILL)
+# A message delivered a little before its ETA (clock skew between machines)
+# may still claim its job.
+CLOCK_SKEW = timedelta(seconds=2)
+SWEEP_BATCH = 1000
+ERROR_LIMIT = 2000
+
+
+# --- Config -----------------------------------------------------------------------
+
+
+def merge_config(*layers: dict) -> dict:
+    """Later layers win; ``metadata`` dicts merge key by key."""
+    merged: dict = {}
+    for layer in layers:
+        for key, value in (layer or {}).items():
+            if key == "metadata" and isinstance(value, dict):
+                merged["metadata"] = {**(merged.get("metadata") or {}), **value}
+            else:
+                merged[key] = value
+    return merged
+
+
+def validate_job_config(config: dict) -> None:
+    """The execution keys every job config must get right (template keys are
+    checked by the template's own rules where they come from)."""
+    if not isinstance(config, dict):
+        raise ValidationError({"config": ["Config must be a JSON object."]})
+    errors: dict[str, list[str]] = {}
+    executor = config.get("executor")
+    if executor not in (None, "") and executor not in settings.JOB_EXECUTORS:
+        errors["executor"] = [
+            f"'{executor}' is not an executor; choose one of: {', '.join(executor_names())}."
+        ]
+    url = config.get("webhook_url")
+    if url not in (None, ""):
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            errors["webhook_url"] = ["Enter an http:// or https:// URL."]
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- Create and enqueue (the outbox) ---------------------------------------------------
+
+
+def job_create(
+    *,
+    workspace,
+    name: str,
+    config: dict,
+    trigger: str,
+    campaign=None,
+    template=None,
+    scheduled_job=None,
+    schedule_version: int | None = None,
+    scheduled_for: datetime | None = None,
+    not_before: datetime | None = None,
+    max_retries: int | None = None,
+    enqueue: bool = True,
+) -> Job:
+    validate_job_config(config)
+    if max_retries is None:
+        max_retries = _int_or(config.get("max_retries"), 3)
+    job = Job(
+        workspace=workspace,
+        name=name[:255],
+        config=config,
+        trigger=trigger,
+        campaign=campaign,
+        campaign_name=campaign.name if campaign else "",
+        template=template,
+        scheduled_job=scheduled_job,
+        schedule_version=schedule_version,
+        scheduled_for=scheduled_for,
+        not_before=not_before,
+        max_retries=max_retries,
+    )
+    job.full_clean()
+    job.save()
+    if enqueue:
+        enqueue_after_commit([job])
+    return job
+
+
+def enqueue_after_commit(jobs: Iterable[Job]) -> None:
+    """Send ``execute_job`` for each job once the surrounding transaction commits.
+
+    The rows are the outbox: if the broker cannot be reached within
+    CELERY_BROKER_PUBLISH_TIMEOUT the jobs stay pending and the sweeper sends
+    them later, so a request never fails (or hangs) because the broker is down.
+    """
+    pending = [(job.pk, job.not_before) for job in jobs]
+    if pending:
+        transaction.on_commit(lambda: _publish_and_mark(pending))
+
+
+def _publish_and_mark(pending: list[tuple]) -> list:
+    sent = publish(pending)
+    if sent:
+        Job.objects.filter(pk__in=sent, status=Job.Status.PENDING).update(
+            status=Job.Status.QUEUED, queued_at=timezone.now()
+        )
+    return sent
+
+
+def publish(pending: list[tuple]) -> list:
+    """Send one message per (job id, not_before) over one connection.
+
+    Returns the ids that reached the broker; stops at the first failure or
+    once the publish timeout is spent.
+    """
+    from jobs.tasks import execute_job  # the task module imports this one
+
+    app = execute_job.app
+    budget = settings.CELERY_BROKER_PUBLISH_TIMEOUT
+    deadline = time.monotonic() + budget
+    now = timezone.now()
+    sent: list = []
+    try:
+        with app.connection_for_write(
+            connect_timeout=budget,
+            transport_options={"socket_connect_timeout": budget, "socket_timeout": budget},
+        ) as connection:
+            producer = connection.Producer()
+            for job_id, not_before in pending:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"publish budget of {budget}s spent")
+                eta = not_before if not_before and not_before > now else None
+                execute_job.apply_async((str(job_id),), eta=eta, producer=producer, retry=False)
+                sent.append(job_id)
+    except Exception as exc:  # any broker failure leaves the rest to the sweeper
+        logger.warning(
+            "broker unreachable, %d of %d job(s) left for the sweeper: %s: %s",
+            len(pending) - len(sent),
+            len(pending),
+            exc.__class__.__name__,
+            exc,
+        )
+    return sent
+
+
+# --- User actions -----------------------------------------------------------------------
+
+
+def job_cancel(*, job: Job, reason: str) -> Job:
+    sources = (Job.Status.PENDING, Job.Status.QUEUED)
+    with transaction.atomic():
+        moved = _move(
+            job.pk,
+            sources=sources,
+            target=Job.Status.CANCELLED,
+            finished_at=timezone.now(),
+            last_error=_clean_error(reason),
+        )
+        if not moved:
+            job.refresh_from_db(fields=["status"])
+            raise ValidationError(
+                {
+                    "status": [
+                        f"Only pending or queued jobs can be cancelled; this one is {job.status}."
+                    ]
+                }
+            )
+        _finished_after_commit(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def job_retry(*, job: Job) -> Job:
+    """Run a failed job once more (a new attempt; automatic retries are not renewed)."""
+    with transaction.atomic():
+        moved = _move(
+            job.pk,
+            sources=(Job.Status.FAILED,),
+            target=Job.Status.PENDING,
+            finished_at=None,
+            not_before=None,
+            queued_at=None,
+            claimed_by="",
+        )
+        if not moved:
+            job.refresh_from_db(fields=["status"])
+            raise ValidationError(
+                {"status": [f"Only failed jobs can be retried; this one is {job.status}."]}
+            )
+        job.refresh_from_db()
+        enqueue_after_commit([job])
+    return job
+
+
+def template_use(*, template: JobTemplate, overrides: dict, campaign=None) -> Job:
+    """Create and enqueue a job from a template, counting the use atomically."""
+    from templates_lib.models import JobTemplate
+
+    config = merge_config(template.as_config(), overrides)
+    with transaction.atomic():
+        job = job_create(
+            workspace=template.workspace,
+            name=overrides.get("name") or template.name,
+            config={key: value for key, value in config.items() if key != "name"},
+            trigger=Job.Trigger.TEMPLATE_USE,
+            campaign=campaign or template.campaign,
+            template=template,
+        )
+        # F() so that two simultaneous uses count two.
+        JobTemplate.objects.filter(pk=template.pk).update(
+            use_count=F("use_count") + 1, last_used_at=timezone.now()
+        )
+    return job
+
+
+# --- The worker ----------------------------------------------------------------------------
+
+
+def worker_identity(node: str, worker_pid: int) -> str:
+    return f"{node}:{worker_pid}:{os.getpid()}"
+
+
+def job_claim(*, job_id, worker_id: str) -> Job | None:
+    """Take the job for this process; None when someone else has it or it is done."""
+    now = timezone.now()
+    sources = states.require_legal((Job.Status.PENDING, Job.Status.QUEUED), Job.Status.RUNNING)
+    claimed = (
+        Job.objects.filter(pk=job_id, status__in=sources)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + CLOCK_SKEW))
+        .update(
+            status=Job.Status.RUNNING,
+            started_at=now,
+            finished_at=None,
+            attempts=F("attempts") + 1,
+            claimed_by=worker_id,
+        )
+    )
+    if claimed:
+        return Job.objects.select_related("workspace", "scheduled_job").get(pk=job_id)
+    return None
+
+
+def job_run(*, job_id, worker_id: str) -> str:
+    """Claim, check, execute and record one attempt. Returns what happened."""
+    job = job_claim(job_id=job_id, worker_id=worker_id)
+    if job is None and _take_over_if_abandoned(job_id=job_id, worker_id=worker_id):
+        job = job_claim(job_id=job_id, worker_id=worker_id)
+    if job is None:
+        return "not claimed"
+    reason = stale_schedule_reason(job)
+    if reason:
+        _finish(job, Job.Status.CANCELLED, worker_id=worker_id, last_error=reason)
+        return "cancelled"
+    started = timezone.now()
+    result = _execute(job)
+    return _record_outcome(job, result, started=started, worker_id=worker_id)
+
+
+def stale_schedule_reason(job: Job) -> str:
+    """Why a scheduled run must not fire any more, or "" when it may."""
+    if job.trigger not in SCHEDULE_TRIGGERS:
+        return ""
+    schedule = job.scheduled_job
+    if schedule is None:
+        return "Cancelled: its schedule was deleted after this run was dispatched."
+    if schedule.status != "active":
+        return f"Cancelled: its schedule is {schedule.status}."
+    if schedule.version != job.schedule_version:
+        return (
+            f"Cancelled: its schedule was edited after this run was dispatched "
+            f"(version {job.schedule_version}, now {schedule.version})."
+        )
+    return ""
+
+
+def _execute(job: Job) -> ExecutionResult:
+    try:
+        executor = get_executor(executor_name_for(job))
+    except UnknownExecutor as exc:
+        return ExecutionResult.fail(str(exc))
+    try:
+        return executor.execute(job, job.attempts)
+    except Exception as exc:  # an executor bug must not lose the job
+        logger.exception("executor crashed on job %s", job.pk)
+        return ExecutionResult.retry(f"executor error: {exc.__class__.__name__}: {exc}")
+
+
+def _record_outcome(job: Job, result: ExecutionResult, *, started, worker_id: str) -> str:
+    finished = timezone.now()
+    attempt_fields = {
+        "started_at": started,
+        "finished_at": finished,
+        "duration_ms": max(0, int((finished - started).total_seconds() * 1000)),
+        "http_status": result.http_status,
+        "error": _clean_error(result.error),
+    }
+    if result.outcome == webhook.SUCCESS:
+        moved = _finish(
+            job,
+            Job.Status.SUCCEEDED,
+            worker_id=worker_id,
+            attempt=dict(attempt_fields, outcome=JobAttempt.Outcome.SUCCEEDED),
+            result=_jsonable(result.result),
+            cost_usd=result.cost_usd,
+            last_error="",
+        )
+        return "succeeded" if moved else "lost"
+    if result.outcome == webhook.RETRY and job.attempts <= job.max_retries:
+        delay = webhook.backoff_seconds(job.attempts, retry_after=result.retry_after)
+        not_before = finished + timedelta(seconds=delay)
+        with transaction.atomic():
+            moved = _move(
+                job.pk,
+                sources=(Job.Status.RUNNING,),
+                target=Job.Status.QUEUED,
+                extra=Q(claimed_by=worker_id),
+                queued_at=finished,
+                not_before=not_before,
+                last_error=attempt_fields["error"],
+                claimed_by="",
+            )
+            if moved:
+                JobAttempt.objects.create(
+                    job_id=job.pk,
+                    number=job.attempts,
+                    outcome=JobAttempt.Outcome.RETRYING,
+                    **attempt_fields,
+                )
+                job.not_before = not_before
+                # Sent right away with an ETA; if the send fails the sweeper
+                # picks it up once not_before has passed.
+                transaction.on_commit(lambda: publish([(job.pk, not_before)]))
+        return "retrying" if moved else "lost"
+    moved = _finish(
+        job,
+        Job.Status.FAILED,
+        worker_id=worker_id,
+        attempt=dict(attempt_fields, outcome=JobAttempt.Outcome.FAILED),
+        last_error=attempt_fields["error"] or "failed",
+    )
+    return "failed" if moved else "lost"
+
+
+def _finish(
+    job: Job, target: str, *, worker_id: str, attempt: dict | None = None, **fields
+) -> bool:
+    """Move a job this process runs to a final status, with its attempt, atomically.
+
+    Matching on ``claimed_by`` means a job the sweeper already timed out (or
+    another process took over) is left alone.
+    """
+    with transaction.atomic():
+        moved = _move(
+            job.pk,
+            sources=(Job.Status.RUNNING,),
+            target=target,
+            extra=Q(claimed_by=worker_id),
+            finished_at=timezone.now(),
+            not_before=None,
+            **fields,
+        )
+        if not moved:
+            logger.warning("job %s was no longer ours when it finished (timed out?)", job.pk)
+            return False
+        if attempt:
+            JobAttempt.objects.create(job_id=job.pk, number=job.attempts, **attempt)
+        _finished_after_commit(job.pk)
+    return True
+
+
+# --- Lost workers -------------------------------------------------------------------------
+
+
+def _parse_identity(identity: str) -> tuple[str, int, int] | None:
+    try:
+        node, worker_pid, process_pid = identity.rsplit(":", 2)
+        return node, int(worker_pid), int(process_pid)
+    except ValueError:
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _take_over_if_abandoned(*, job_id, worker_id: str) -> bool:
+    """A delivery that finds its job "running" on this very node, in a process
+    that no longer exists (a pool child killed; reject_on_worker_lost sent the
+    message back), requeues it so it runs again. Anything else is a duplicate.
+    """
+    job = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).first()
+    if job is None:
+        return False
+    theirs, mine = _parse_identity(job.claimed_by), _parse_identity(worker_id)
+    if theirs is None or mine is None or theirs[0] != mine[0]:
+        return False
+    if _pid_alive(theirs[2]) and _pid_alive(theirs[1]):
+        return False
+    return _requeue_lost(job, reason="the worker process running it died")
+
+
+def jobs_recover_lost(*, node: str, worker_pid: int) -> int:
+    """At worker start: requeue jobs a previous worker with this node name left
+    running when it died (node names are unique in a cluster)."""
+    recovered = 0
+    running = Job.objects.filter(status=Job.Status.RUNNING, claimed_by__startswith=f"{node}:")
+    for job in running[:SWEEP_BATCH]:
+        parsed = _parse_identity(job.claimed_by)
+        if parsed is None or parsed[0] != node or parsed[1] == worker_pid:
+            continue
+        if _pid_alive(parsed[1]):
+            continue
+        if _requeue_lost(
+            job, reason="the worker running it stopped (restarted worker recovered it)"
+        ):
+            recovered += 1
+            publish([(job.pk, None)])
+    return recovered
+
+
+def _requeue_lost(job: Job, *, reason: str) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        moved = _move(
+            job.pk,
+            sources=(Job.Status.RUNNING,),
+            target=Job.Status.QUEUED,
+            extra=Q(claimed_by=job.claimed_by, attempts=job.attempts),
+            queued_at=now,
+            not_before=None,
+            claimed_by="",
+            last_error=reason,
+        )
+        if moved:
+            _record_lost_attempt(job, error=f"Lost: {reason}.", now=now)
+    if moved:
+        logger.warning("job %s requeued: %s", job.pk, reason)
+    return moved
+
+
+def _record_lost_attempt(job: Job, *, error: str, now) -> None:
+    JobAttempt.objects.get_or_create(
+        job_id=job.pk,
+        number=job.attempts,
+        defaults={
+            "started_at": job.started_at or now,
+            "finished_at": now,
+            "duration_ms": int((now - (job.started_at or now)).total_seconds() * 1000),
+            "outcome": JobAttempt.Outcome.FAILED,
+            "error": _clean_error(error),
+        },
+    )
+
+
+# --- The sweeper ------------------------------------------------------------------------------
+
+
+def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-send jobs the broker never got (or lost) and fail jobs stuck running."""
+    now = now or timezone.now()
+    return {"requeued": _resend_stale(now), "timed_out": _fail_timed_out(now)}
+
+
+def _resend_stale(now: datetime) -> int:
+    cutoff = now - timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+    stale = (
+        Job.objects.filter(
+            Q(status=Job.Status.PENDING, created_at__lt=cutoff)
+            | Q(status=Job.Status.QUEUED, queued_at__lt=cutoff)
+        )
+        .filter(Q(not_before__isnull=True) | Q(not_before__lt=cutoff))
+        .order_by()
+        .values_list("pk", "status")[:SWEEP_BATCH]
+    )
+    rows = list(stale)
+    if not rows:
+        return 0
+    sent = publish([(pk, None) for pk, _ in rows])
+    if sent:
+        # Pending ones become queued; queued ones get a fresh queued_at so the
+        # next sweep does not send them again straight away.
+        Job.objects.filter(pk__in=sent, status__in=(Job.Status.PENDING, Job.Status.QUEUED)).update(
+            status=Job.Status.QUEUED, queued_at=timezone.now()
+        )
+    logger.info("sweeper re-sent %d of %d stale job(s)", len(sent), len(rows))
+    return len(sent)
+
+
+def _fail_timed_out(now: datetime) -> int:
+    timeout = settings.JOB_TIMEOUT_SECONDS
+    cutoff = now - timedelta(seconds=timeout)
+    failed = 0
+    stuck = Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=cutoff)
+    for job in stuck.order_by()[:SWEEP_BATCH]:
+        error = (
+            f"Timed out: still running {timeout}s after it started (JOB_TIMEOUT_SECONDS); "
+            "the worker may have died or the target hung."
+        )
+        with transaction.atomic():
+            moved = _move(
+                job.pk,
+                sources=(Job.Status.RUNNING,),
+                target=Job.Status.FAILED,
+                extra=Q(started_at__lt=cutoff, attempts=job.attempts),
+                finished_at=now,
+                last_error=error,
+                claimed_by="",
+            )
+            if moved:
+                _record_lost_attempt(job, error=error, now=now)
+                _finished_after_commit(job.pk)
+                failed += 1
+    return failed
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _move(job_id, *, sources: tuple, target: str, extra: Q | None = None, **fields) -> bool:
+    states.require_legal(tuple(sources), target)
+    queryset = Job.objects.filter(pk=job_id, status__in=sources)
+    if extra is not None:
+        queryset = queryset.filter(extra)
+    return queryset.update(status=target, **fields) == 1
+
+
+def _finished_after_commit(job_id) -> None:
+    def send():
+        job = Job.objects.filter(pk=job_id).first()
+        if job is not None:
+            job_finished.send(sender=Job, job=job)
+
+    transaction.on_commit(send)
+
+
+def _clean_error(text: str) -> str:
+    return webhook.truncate((text or "").strip(), ERROR_LIMIT)
+
+
+def _jsonable(value):
+    return (
+        value
+        if isinstance(value, (dict, list, str, int, float, bool)) or value is None
+        else str(value)
+    )
+
+
+def _int_or(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

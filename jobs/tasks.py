@@ -1,0 +1,48 @@
+"""Celery entry points: thin wrappers taking ids."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from celery import shared_task
+from celery.signals import worker_init, worker_ready
+
+from jobs import services
+
+logger = logging.getLogger(__name__)
+
+# Set in the worker's main process before the pool forks, so every child
+# knows the pid of the worker it belongs to.
+_WORKER_PID = os.getpid()
+
+
+@worker_init.connect
+def _remember_worker_pid(**kwargs):
+    global _WORKER_PID
+    _WORKER_PID = os.getpid()
+
+
+@worker_ready.connect
+def _recover_lost_jobs(sender=None, **kwargs):
+    node = getattr(sender, "hostname", None)
+    if not node:
+        return
+    try:
+        recovered = services.jobs_recover_lost(node=node, worker_pid=_WORKER_PID)
+    except Exception:  # recovery must never stop a worker starting
+        logger.exception("could not recover jobs left running by a previous worker")
+        return
+    if recovered:
+        logger.warning("recovered %d job(s) a previous %s left running", recovered, node)
+
+
+@shared_task(name="jobs.tasks.execute_job", acks_late=True, reject_on_worker_lost=True)
+def execute_job(job_id: str) -> str:
+    node = execute_job.request.hostname or "local"
+    return services.job_run(job_id=job_id, worker_id=services.worker_identity(node, _WORKER_PID))
+
+
+@shared_task(name="jobs.tasks.sweep_outbox", acks_late=True)
+def sweep_outbox() -> dict:
+    return services.jobs_sweep()
