@@ -11,6 +11,7 @@ class SchedulesConfig(AppConfig):
         from jobs.signals import job_finished
 
         job_finished.connect(count_run_outcome, dispatch_uid="schedules.count_run_outcome")
+        from schedules import campaign_hooks  # noqa: F401  (campaign lifecycle receivers)
 
 
 def count_run_outcome(sender, **kwargs) -> None:

@@ -1,0 +1,77 @@
+"""Receivers: a campaign's lifecycle acts on its schedules.
+
+campaigns sits below schedules, so it announces transitions through
+``campaigns.signals`` and this module does the schedules' side with the
+schedules services (pauses are campaign pauses, so resuming the campaign
+resumes them; every change is an audit event saying why). Receivers run inside
+the transition's transaction. Connected from ``SchedulesConfig.ready``.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from campaigns import signals
+
+
+def _services():
+    # Imported on first use: services pull in the jobs app's services.
+    from schedules import services
+
+    return services
+
+
+@receiver(signals.campaign_schedules_held, dispatch_uid="schedules.hold_for_campaign_start")
+def hold_schedules(sender, campaign, note: str, actor=None, **kwargs) -> None:
+    _services().campaign_pause_schedules(campaign=campaign, actor=actor, note=note)
+
+
+@receiver(signals.campaign_archived, dispatch_uid="schedules.pause_for_archived_campaign")
+def pause_schedules_of_archived_campaign(sender, campaign, note: str, actor=None, **kwargs) -> None:
+    _services().campaign_pause_schedules(campaign=campaign, actor=actor, note=note)
+
+
+@receiver(signals.campaign_budget_reached, dispatch_uid="schedules.pause_for_budget")
+def pause_schedules_over_budget(sender, campaign, note: str, actor=None, **kwargs) -> None:
+    _services().campaign_pause_schedules(campaign=campaign, actor=actor, note=note)
+
+
+@receiver(signals.campaign_started, dispatch_uid="schedules.resume_for_campaign_start")
+def resume_held_schedules(sender, campaign, actor=None, **kwargs) -> None:
+    _services().campaign_resume_schedules(campaign=campaign, actor=actor)
+
+
+@receiver(signals.campaign_ended, dispatch_uid="schedules.expire_for_campaign_end")
+def expire_schedules_of_ended_campaign(sender, campaign, note: str, actor=None, **kwargs) -> int:
+    return campaign_expire_schedules(campaign=campaign, note=note, actor=actor)
+
+
+@transaction.atomic
+def campaign_expire_schedules(*, campaign, note: str, actor=None) -> int:
+    """Expire the campaign's live (active or paused) schedules, each with an event."""
+    from schedules.models import ScheduledJob, ScheduleEvent
+
+    live = (
+        ScheduledJob.objects.select_for_update(of=("self",))
+        .filter(
+            campaign=campaign,
+            status__in=[ScheduledJob.Status.ACTIVE, ScheduledJob.Status.PAUSED],
+        )
+        .order_by("pk")
+    )
+    count = 0
+    for schedule in live:
+        schedule.status = ScheduledJob.Status.EXPIRED
+        schedule.next_run_at = None
+        schedule.paused_by_campaign = False
+        # A run dispatched just before the end must not run: the worker sees a new version.
+        schedule.version += 1
+        schedule.save(
+            update_fields=["status", "next_run_at", "paused_by_campaign", "version", "updated_at"]
+        )
+        ScheduleEvent.objects.create(
+            scheduled_job=schedule, kind=ScheduleEvent.Kind.EXPIRED, actor=actor, note=note
+        )
+        count += 1
+    return count
