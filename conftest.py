@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -84,3 +87,113 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+# --- A real Celery worker (scheduler_site/testing.py) --------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_test_broker(tmp_path_factory):
+    """The broker the test process and its worker subprocesses share.
+
+    Autouse so that anything a test enqueues goes to the test broker (a
+    private folder on the embedded default), never to the developer's queue.
+    The value is a ``TestBroker``, or the ``WorkerUnavailable`` explaining why
+    none could be set up (``celery_worker`` then skips or fails).
+    """
+    from scheduler_site.celery import app
+    from scheduler_site.testing import WorkerUnavailable, configure_test_broker
+
+    saved = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}))
+    try:
+        broker = configure_test_broker(app, tmp_path_factory.mktemp("celery"))
+    except WorkerUnavailable as exc:
+        broker = exc
+    yield broker
+    app.conf.broker_url, app.conf.broker_transport_options = saved
+
+
+@pytest.fixture
+def celery_worker_factory(celery_test_broker, transactional_db, tmp_path):
+    """``start(**options)`` -> a ready ``WorkerProcess``; all are stopped at the end.
+
+    Options: node, pool ("threads" | "prefork" | "solo"), concurrency, env
+    (extra settings for the worker), visibility_timeout (Redis redelivery, in
+    seconds, applied to the test process too), ready_timeout.
+    """
+    from scheduler_site.celery import app
+    from scheduler_site.testing import WorkerUnavailable, start_worker
+
+    if isinstance(celery_test_broker, WorkerUnavailable):
+        require_or_skip(settings.REQUIRE_REDIS, False, f"A Celery broker ({celery_test_broker})")
+    workers = []
+    saved_options = dict(app.conf.broker_transport_options or {})
+
+    def start(*, visibility_timeout: int | None = None, env: dict | None = None, **options):
+        env = dict(env or {})
+        if visibility_timeout is not None:
+            env["CELERY_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
+            app.conf.broker_transport_options = {
+                **saved_options,
+                "visibility_timeout": visibility_timeout,
+            }
+        worker = start_worker(celery_test_broker, env=env, log_dir=tmp_path, **options)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    app.conf.broker_transport_options = saved_options
+
+
+@pytest.fixture
+def celery_worker(celery_worker_factory):
+    """One real worker (threads pool, 2 slots) running against the test database."""
+    return celery_worker_factory()
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    require_or_skip(settings.REQUIRE_BROWSER, os.path.exists(CHROMIUM), "Chromium")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # tests make between browser steps are still plain synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """A fresh browser tab (own cookies) pointed at the live server."""
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1440, "height": 960}, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def artifacts_dir():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

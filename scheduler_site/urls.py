@@ -16,4 +16,11 @@ urlpatterns = [
     path("api/v1/", include("scheduler_site.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Pages (server-rendered + htmx).
+    path("calendar/", include("planner.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("templates/", include("templates_lib.urls")),
+    path("schedules/", include("schedules.urls")),
+    path("channels/", include("marketing.urls")),
+    path("jobs/", include("jobs.urls")),
 ]

@@ -1,25 +1,17 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
-
-from campaigns.models import Campaign
-from templates_lib.models import JobTemplate
-from workspaces.selectors import workspaces_for
+from django.shortcuts import redirect
+from django.urls import reverse
 
 
-@login_required
 def home(request):
-    workspaces = workspaces_for(request.user)
-    campaigns = Campaign.objects.filter(workspace__in=workspaces).select_related("workspace")[:50]
-    templates = (
-        JobTemplate.objects.filter(workspace__in=workspaces)
-        .select_related("workspace", "campaign")
-        .order_by("-is_favorite", "name")[:50]
-    )
-    return render(request, "home.html", {"campaigns": campaigns, "templates": templates})
+    """The calendar is the home page once signed in; everyone else signs in first."""
+    if request.user.is_authenticated:
+        return redirect("planner:calendar")
+    return redirect_to_login(reverse("planner:calendar"))
 
 
 def healthz(request):

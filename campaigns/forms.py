@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from campaigns.models import Campaign
+from scheduler_site.lib.validators import normalize_tags
+from scheduler_site.pages import join_tags, parse_tags
+
+
+class TagsField(forms.CharField):
+    """Tags typed as a comma-separated line, validated by the shared rule."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Comma-separated, e.g. client:a, seo")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return join_tags(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return parse_tags(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        normalize_tags(value)
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A datetime-local control; the view activates the display timezone to parse it."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class CampaignForm(forms.ModelForm):
+    tags = TagsField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "description",
+            "status",
+            "color",
+            "tags",
+            "target_job_count",
+            "target_budget_usd",
+            "start_date",
+            "end_date",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "color": forms.TextInput(attrs={"type": "color"}),
+            "start_date": LocalDateTimeInput(),
+            "end_date": LocalDateTimeInput(),
+        }
+        labels = {
+            "target_job_count": "Target jobs",
+            "target_budget_usd": "Target budget (USD)",
+        }
+
+    def clean_name(self):
+        name = (self.cleaned_data.get("name") or "").strip()
+        if not name:
+            raise ValidationError("Name cannot be blank.")
+        return name
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
