@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -277,10 +277,22 @@ def job_claim(*, job_id, worker_id: str) -> Job | None:
     return None
 
 
-def job_run(*, job_id, worker_id: str) -> str:
-    """Claim, check, execute and record one attempt. Returns what happened."""
+def job_run(
+    *,
+    job_id,
+    worker_id: str,
+    redelivered: bool = False,
+    node_alive: Callable[[str], bool] | None = None,
+) -> str:
+    """Claim, check, execute and record one attempt. Returns what happened.
+
+    ``redelivered`` and ``node_alive`` let a message the broker handed out
+    again (its worker vanished) take over a job that worker left running.
+    """
     job = job_claim(job_id=job_id, worker_id=worker_id)
-    if job is None and _take_over_if_abandoned(job_id=job_id, worker_id=worker_id):
+    if job is None and _take_over_if_abandoned(
+        job_id=job_id, worker_id=worker_id, redelivered=redelivered, node_alive=node_alive
+    ):
         job = job_claim(job_id=job_id, worker_id=worker_id)
     if job is None:
         return "not claimed"
@@ -343,7 +355,9 @@ def _record_outcome(job: Job, result: ExecutionResult, *, started, worker_id: st
         )
         return "succeeded" if moved else "lost"
     if result.outcome == webhook.RETRY and job.attempts <= job.max_retries:
-        delay = webhook.backoff_seconds(job.attempts, retry_after=result.retry_after)
+        delay = webhook.backoff_seconds(
+            job.attempts, retry_after=result.retry_after, base=settings.JOB_RETRY_BACKOFF_SECONDS
+        )
         not_before = finished + timedelta(seconds=delay)
         with transaction.atomic():
             moved = _move(
@@ -426,20 +440,30 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _take_over_if_abandoned(*, job_id, worker_id: str) -> bool:
-    """A delivery that finds its job "running" on this very node, in a process
-    that no longer exists (a pool child killed; reject_on_worker_lost sent the
-    message back), requeues it so it runs again. Anything else is a duplicate.
+def _take_over_if_abandoned(
+    *, job_id, worker_id: str, redelivered: bool, node_alive: Callable[[str], bool] | None
+) -> bool:
+    """Decide whether a delivery that finds its job "running" may run it again.
+
+    - Same node, and the process that claimed it is gone (a pool child was
+      killed and reject_on_worker_lost sent the message back): yes.
+    - Another node, the broker marked the message redelivered (acks_late and
+      the visibility timeout passed) and that node does not answer a ping: yes.
+    - Anything else is a duplicate delivery of a job still running: no.
     """
     job = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).first()
     if job is None:
         return False
     theirs, mine = _parse_identity(job.claimed_by), _parse_identity(worker_id)
-    if theirs is None or mine is None or theirs[0] != mine[0]:
+    if theirs is None or mine is None:
         return False
-    if _pid_alive(theirs[2]) and _pid_alive(theirs[1]):
+    if theirs[0] == mine[0]:
+        if _pid_alive(theirs[2]) and _pid_alive(theirs[1]):
+            return False
+        return _requeue_lost(job, reason="the worker process running it died")
+    if not redelivered or node_alive is None or node_alive(theirs[0]):
         return False
-    return _requeue_lost(job, reason="the worker process running it died")
+    return _requeue_lost(job, reason=f"worker {theirs[0]} stopped answering while running it")
 
 
 def jobs_recover_lost(*, node: str, worker_pid: int) -> int:

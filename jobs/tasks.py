@@ -39,8 +39,24 @@ def _recover_lost_jobs(sender=None, **kwargs):
 
 @shared_task(name="jobs.tasks.execute_job", acks_late=True, reject_on_worker_lost=True)
 def execute_job(job_id: str) -> str:
-    node = execute_job.request.hostname or "local"
-    return services.job_run(job_id=job_id, worker_id=services.worker_identity(node, _WORKER_PID))
+    request = execute_job.request
+    node = request.hostname or "local"
+    return services.job_run(
+        job_id=job_id,
+        worker_id=services.worker_identity(node, _WORKER_PID),
+        redelivered=bool((request.delivery_info or {}).get("redelivered")),
+        node_alive=_node_answers,
+    )
+
+
+def _node_answers(node: str) -> bool:
+    """Whether a worker node replies to a ping within a second."""
+    try:
+        replies = execute_job.app.control.ping(destination=[node], timeout=1.0)
+    except Exception:
+        logger.exception("could not ping %s; assuming it is alive", node)
+        return True
+    return any(node in reply for reply in replies)
 
 
 @shared_task(name="jobs.tasks.sweep_outbox", acks_late=True)

@@ -297,6 +297,29 @@ PERIODIC_TASKS["jobs.sweep-outbox"] = {
     "task": "jobs.tasks.sweep_outbox",
     "every": SWEEP_INTERVAL_SECONDS,
 }
+# First retry waits about this long (with jitter), doubling per attempt up to 5 minutes.
+JOB_RETRY_BACKOFF_SECONDS = env_float("JOB_RETRY_BACKOFF_SECONDS", 2.0, minimum=0.01)
+
+# --- Marketing (issue 5) ---------------------------------------------------------------
+JOB_EXECUTORS["github_dispatch"] = "marketing.executors.GithubDispatchExecutor"
+# Days of planned slots the daily top-off keeps ahead (1-90).
+MARKETING_TOPOFF_DAYS = env_int("MARKETING_TOPOFF_DAYS", 28, minimum=1)
+# How often the publisher claims due posts, and how many per transaction.
+MARKETING_PUBLISH_INTERVAL_SECONDS = env_int("MARKETING_PUBLISH_INTERVAL_SECONDS", 5, minimum=1)
+MARKETING_PUBLISH_BATCH_SIZE = env_int("MARKETING_PUBLISH_BATCH_SIZE", 500, minimum=1)
+# A due post the publisher first sees later than this is marked missed, not sent late.
+MARKETING_PUBLISH_GRACE_SECONDS = env_int("MARKETING_PUBLISH_GRACE_SECONDS", 3600, minimum=1)
+# Daily top-off at 02:00 server time (UTC, CELERY_TIMEZONE), as the seed says; the
+# horizon rolls from "now", so the hour only decides when new days appear.
+PERIODIC_TASKS["marketing.topoff-daily"] = {
+    "task": "marketing.tasks.topoff_marketing_slots",
+    "crontab": "0 2 * * *",
+    "timezone": "UTC",
+}
+PERIODIC_TASKS["marketing.publish-due-posts"] = {
+    "task": "marketing.tasks.publish_due_posts",
+    "every": MARKETING_PUBLISH_INTERVAL_SECONDS,
+}
 
 # --- Logging --------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
