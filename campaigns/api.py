@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from campaigns import services
+from campaigns.lifecycle_api import LIFECYCLE_FIELDS, CampaignLifecycleMixin
 from campaigns.models import Campaign, validate_campaign_dates
 from campaigns.selectors import campaign_stats
 from scheduler_site.api.scoping import WorkspaceScopedModelViewSet
@@ -45,8 +46,9 @@ class CampaignSerializer(serializers.ModelSerializer):
             "end_date",
             "created_at",
             "updated_at",
+            *LIFECYCLE_FIELDS,
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at", *LIFECYCLE_FIELDS]
 
     def validate_name(self, value: str) -> str:
         value = value.strip()
@@ -56,6 +58,13 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     def validate_tags(self, value):
         return normalize_tags(value)
+
+    def validate_status(self, value: str) -> str:
+        if value == Campaign.Status.ARCHIVED:
+            raise serializers.ValidationError(
+                "Archive a campaign with POST /api/v1/campaigns/{id}/archive."
+            )
+        return value
 
     def validate(self, attrs):
         attrs.pop("workspace_id", None)  # chosen by the view, never changed by an edit
@@ -87,7 +96,7 @@ class CampaignFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[WORKSPACE_PARAM]))
-class CampaignViewSet(WorkspaceScopedModelViewSet):
+class CampaignViewSet(CampaignLifecycleMixin, WorkspaceScopedModelViewSet):
     """Campaigns group jobs, templates and schedules."""
 
     queryset = Campaign.objects.select_related("workspace")

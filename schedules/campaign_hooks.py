@@ -22,24 +22,52 @@ def _services():
     return services
 
 
+def pause_campaign_schedules(*, campaign, note: str, actor=None) -> int:
+    """Pause the campaign's active schedules as a campaign pause (resuming it resumes them)."""
+    from schedules.models import ScheduledJob
+
+    services = _services()
+    active = ScheduledJob.objects.filter(campaign=campaign, status=ScheduledJob.Status.ACTIVE)
+    count = 0
+    for schedule in active.order_by("pk"):
+        services.schedule_pause(schedule=schedule, actor=actor, note=note, by_campaign=True)
+        count += 1
+    return count
+
+
+def resume_campaign_schedules(*, campaign, note: str, actor=None) -> int:
+    """Resume the schedules a campaign pause held (never ones paused on their own)."""
+    from schedules.models import ScheduledJob
+
+    services = _services()
+    held = ScheduledJob.objects.filter(
+        campaign=campaign, status=ScheduledJob.Status.PAUSED, paused_by_campaign=True
+    )
+    count = 0
+    for schedule in held.order_by("pk"):
+        services.schedule_resume(schedule=schedule, actor=actor, note=note)
+        count += 1
+    return count
+
+
 @receiver(signals.campaign_schedules_held, dispatch_uid="schedules.hold_for_campaign_start")
 def hold_schedules(sender, campaign, note: str, actor=None, **kwargs) -> None:
-    _services().campaign_pause_schedules(campaign=campaign, actor=actor, note=note)
+    pause_campaign_schedules(campaign=campaign, actor=actor, note=note)
 
 
 @receiver(signals.campaign_archived, dispatch_uid="schedules.pause_for_archived_campaign")
 def pause_schedules_of_archived_campaign(sender, campaign, note: str, actor=None, **kwargs) -> None:
-    _services().campaign_pause_schedules(campaign=campaign, actor=actor, note=note)
+    pause_campaign_schedules(campaign=campaign, actor=actor, note=note)
 
 
 @receiver(signals.campaign_budget_reached, dispatch_uid="schedules.pause_for_budget")
 def pause_schedules_over_budget(sender, campaign, note: str, actor=None, **kwargs) -> None:
-    _services().campaign_pause_schedules(campaign=campaign, actor=actor, note=note)
+    pause_campaign_schedules(campaign=campaign, actor=actor, note=note)
 
 
 @receiver(signals.campaign_started, dispatch_uid="schedules.resume_for_campaign_start")
-def resume_held_schedules(sender, campaign, actor=None, **kwargs) -> None:
-    _services().campaign_resume_schedules(campaign=campaign, actor=actor)
+def resume_held_schedules(sender, campaign, note: str, actor=None, **kwargs) -> None:
+    resume_campaign_schedules(campaign=campaign, actor=actor, note=note)
 
 
 @receiver(signals.campaign_ended, dispatch_uid="schedules.expire_for_campaign_end")
