@@ -221,6 +221,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` field with different choices; name each
+    # enum after its model (an app adding another adds its line here).
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "CampaignRecurrenceTypeEnum": "campaigns.models.Campaign.RecurrenceType",
+        "JobStatusEnum": "jobs.models.Job.Status",
+        "ScheduledJobStatusEnum": "schedules.models.ScheduledJob.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------

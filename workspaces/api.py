@@ -8,9 +8,9 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from scheduler_site.api.scoping import PartialPutMixin
 from workspaces import services
 from workspaces.models import Membership, Workspace
-from scheduler_site.api.scoping import PartialPutMixin
 from workspaces.selectors import membership_for, workspaces_for
 
 MEMBER_ID_PARAM = OpenApiParameter(

@@ -19,8 +19,7 @@ from rest_framework import permissions, serializers
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
     "description": (
-        "Keyed by field name (or `non_field_errors`), each a list of messages "
-        "saying what is wrong."
+        "Keyed by field name (or `non_field_errors`), each a list of messages saying what is wrong."
     ),
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
     "example": {"name": ["This field may not be blank."]},

@@ -90,6 +90,14 @@ def env_rate(name: str, default: str) -> str:
 
 def env_db(name: str, default: str) -> dict:
     value = env_str(name, default)
+    scheme = value.partition("://")[0]
+    if scheme not in environ.Env.DB_SCHEMES:
+        # django-environ would pass an unknown scheme through as the engine name,
+        # and Django would fail later without naming the variable.
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a database URL; use e.g. "
+            "postgres://user@host:5432/name or sqlite:////absolute/path.sqlite3."
+        )
     try:
         return environ.Env.db_url_config(value)
     except Exception as exc:  # django-environ raises several kinds for a bad URL
@@ -98,6 +106,10 @@ def env_db(name: str, default: str) -> dict:
 
 def env_cache(name: str, default: str) -> dict:
     value = env_str(name, default)
+    if value.partition("://")[0] not in environ.Env.CACHE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a cache URL; use e.g. redis://127.0.0.1:6379/1."
+        )
     try:
         return environ.Env.cache_url_config(value)
     except Exception as exc:
