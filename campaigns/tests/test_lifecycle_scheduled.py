@@ -54,9 +54,7 @@ def test_scheduling_a_campaign_pauses_it_and_holds_its_schedules(api, workspace,
     assert schedule.events.filter(kind=ScheduleEvent.Kind.PAUSED).exists()
 
 
-def test_a_scheduled_campaign_starts_at_its_time_and_its_schedules_resume(
-    api, workspace, frozen
-):
+def test_a_scheduled_campaign_starts_at_its_time_and_its_schedules_resume(api, workspace, frozen):
     campaign = CampaignFactory(workspace=workspace, name="Black Friday")
     schedule = schedule_for(campaign, now=NOW)
     lifecycle.campaign_schedule(
@@ -140,9 +138,7 @@ def test_scheduling_in_the_past_is_a_400_naming_scheduled_at(api, workspace, fro
 def test_bad_schedule_requests_are_400s_naming_the_field(api, workspace, frozen, payload, field):
     campaign = CampaignFactory(workspace=workspace)
 
-    response = api.post(
-        f"{URL}/schedule", {"campaign": str(campaign.pk), **payload}, format="json"
-    )
+    response = api.post(f"{URL}/schedule", {"campaign": str(campaign.pk), **payload}, format="json")
 
     assert response.status_code == 400
     assert field in response.json()
