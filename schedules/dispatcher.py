@@ -36,7 +36,12 @@ from jobs.models import Job
 from jobs.services import enqueue_after_commit
 from schedules import recurrence
 from schedules.models import ONE_TICK, DispatcherHeartbeat, ScheduledJob, ScheduleEvent
-from schedules.services import _end_status, build_run_job, schedule_job_config
+from schedules.services import (
+    _end_status,
+    build_run_job,
+    held_run_not_before,
+    schedule_job_config,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +187,9 @@ def dispatch_batch(*, now: datetime, batch_size: int, lookahead: timedelta) -> t
             schedules, ["next_run_at", "run_count", "last_run_at", "status", "updated_at"]
         )
         ScheduleEvent.objects.bulk_create(events)
-        enqueue_after_commit([job for job in created if job.status == Job.Status.PENDING])
+        enqueue_after_commit(
+            [job for job in created if job.status == Job.Status.PENDING and not _held(job)]
+        )
     return len(schedules), len(created)
 
 
@@ -210,23 +217,35 @@ def _jobs_for(schedule: ScheduledJob, plan: RunPlan, *, now: datetime, in_flight
         job = build_run_job(
             schedule, scheduled_for=nominal, trigger=trigger, not_before=not_before, config=config
         )
-        if not _may_start(schedule.overlap_policy, started=started, waiting=waiting):
+        decision = overlap_decision(schedule.overlap_policy, started=started, waiting=waiting)
+        if decision == "skip":
             job.status = Job.Status.SKIPPED
             job.finished_at = now
             job.last_error = "Skipped: the previous run of this schedule was still going."
-        else:
+        elif decision == "hold":
+            # Sent when the running one finishes (schedule_release_held_run); the
+            # late not_before keeps the sweeper from sending it any earlier.
+            job.not_before = held_run_not_before(nominal)
+            job.held = True
             waiting += 1
         jobs.append(job)
     return jobs
 
 
-def _may_start(policy: str, *, started: int, waiting: int) -> bool:
-    if policy == ScheduledJob.OverlapPolicy.ALLOW:
-        return True
-    if policy == ScheduledJob.OverlapPolicy.QUEUE_ONE:
-        # One run may wait behind the one going; a third is skipped.
-        return waiting == 0 if started else waiting <= 1
-    return started + waiting == 0
+def overlap_decision(policy: str, *, started: int, waiting: int) -> str:
+    """ "start", "hold" (queue_one: wait behind the running run) or "skip".
+
+    Runs dispatched in the same pass (catch-up) do not count against each other.
+    """
+    if policy == ScheduledJob.OverlapPolicy.ALLOW or started + waiting == 0:
+        return "start"
+    if policy == ScheduledJob.OverlapPolicy.QUEUE_ONE and waiting == 0:
+        return "hold"
+    return "skip"
+
+
+def _held(job: Job) -> bool:
+    return getattr(job, "held", False)
 
 
 def _insert_jobs(jobs: list[Job]) -> list[Job]:
@@ -311,14 +330,14 @@ def dispatch_due(
         time_budget = settings.DISPATCH_TIME_BUDGET_SECONDS
     started = time.monotonic()
     report = DispatchReport()
-    while time.monotonic() - started < time_budget:
+    while True:
         claimed, created = dispatch_batch(
             now=now or timezone.now(), batch_size=batch_size, lookahead=lookahead
         )
         report.claimed += claimed
         report.jobs_created += created
         report.batches += 1
-        if claimed < batch_size:
+        if claimed < batch_size or time.monotonic() - started >= time_budget:
             break
     report.duration_ms = int((time.monotonic() - started) * 1000)
     if record_heartbeat:

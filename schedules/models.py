@@ -10,7 +10,6 @@ from django.db.models import Q
 
 from scheduler_site.lib.validators import validate_timezone
 
-
 # The smallest step of a stored datetime: "at or after t" is "after t - ONE_TICK".
 ONE_TICK = timedelta(microseconds=1)
 
@@ -151,7 +150,13 @@ class ScheduledJob(models.Model):
         super().clean()
         if self.timezone and self.scheduled_at and self.schedule_type:
             try:
-                self.recurrence()
+                recurrence.build(
+                    self.schedule_type,
+                    self.scheduled_at,
+                    self.timezone,
+                    pattern=self.recurrence_pattern or "",
+                    end=self.recurrence_end_date,
+                )
             except recurrence.RecurrenceError as error:
                 raise ValidationError(
                     {error.field or "recurrence_pattern": error.message}
@@ -173,13 +178,14 @@ class ScheduledJob(models.Model):
         """
         from schedules import recurrence
 
-        return recurrence.build(
-            self.schedule_type,
-            self.scheduled_at,
-            self.timezone,
+        # The constructor checks shapes; build() would also search for a first
+        # run, which the dispatcher's hot path does not need (clean() does it).
+        return recurrence.Recurrence(
+            schedule_type=self.schedule_type,
+            start=self.scheduled_at,
+            timezone=self.timezone,
             pattern=self.recurrence_pattern or "",
             end=self.recurrence_end_date,
-            max_runs=None,
         )
 
     @property

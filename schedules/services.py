@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from jobs.models import Job
-from jobs.services import enqueue_after_commit, merge_config
+from jobs.services import enqueue_after_commit, job_create, merge_config, validate_job_config
 from schedules import recurrence
-from schedules.models import ONE_TICK, ScheduledJob, ScheduleEvent, runs_from
+from schedules.models import ONE_TICK, ScheduledJob, ScheduleEvent
 from workspaces.models import Workspace
 
 # Fields that change neither what a schedule runs nor when: editing only these
@@ -68,6 +68,23 @@ def _check_same_workspace(schedule: ScheduledJob) -> None:
         errors["template_id"] = "template not found"
     if errors:
         raise ValidationError(errors)
+
+
+def _check_job_config(schedule: ScheduledJob) -> None:
+    """The merged config must be runnable (known executor, a real webhook URL)."""
+    try:
+        validate_job_config(schedule_job_config(schedule))
+    except ValidationError as error:
+        messages = (
+            error.messages
+            if not hasattr(error, "error_dict")
+            else [
+                f"{key}: {message}"
+                for key, values in error.message_dict.items()
+                for message in values
+            ]
+        )
+        raise ValidationError({"job_config": messages}) from None
 
 
 def _next_run_from(schedule: ScheduledJob, *, after: datetime | None) -> datetime | None:
@@ -118,6 +135,19 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _drop_superseded_runs(schedule: ScheduledJob, *, now: datetime) -> None:
+    """Runs dispatched early (within the lookahead) for a time still ahead are
+    superseded by an edit, pause or resume: delete them so the new version can
+    dispatch that nominal time again. Runs already due stay and are cancelled
+    by the worker's version re-check, so the old run never fires either way."""
+    Job.objects.filter(
+        scheduled_job=schedule,
+        status__in=[Job.Status.PENDING, Job.Status.QUEUED],
+        trigger__in=[Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP],
+        scheduled_for__gt=now,
+    ).delete()
+
+
 def _locked(schedule: ScheduledJob) -> ScheduledJob:
     """The row, locked for this transaction, so an edit never races the dispatcher."""
     return (
@@ -143,6 +173,7 @@ def schedule_create(
     _check_same_workspace(schedule)
     _check_not_in_past(schedule.scheduled_at, now)
     schedule.full_clean()
+    _check_job_config(schedule)
     schedule.next_run_at = _next_run_from(schedule, after=None)
     if schedule.next_run_at is None:
         raise ValidationError(
@@ -175,8 +206,10 @@ def schedule_update(
     if "scheduled_at" in changes:
         _check_not_in_past(schedule.scheduled_at, now)
     schedule.full_clean()
+    _check_job_config(schedule)
     if set(changes) - COSMETIC_FIELDS:
         schedule.version += 1
+        _drop_superseded_runs(schedule, now=now)
         _recompute_after_edit(schedule, now=now)
     schedule.save()
     _record(schedule, ScheduleEvent.Kind.EDITED, actor=actor, changes=changes)
@@ -236,8 +269,10 @@ def schedule_pause(
         raise ValidationError(
             {"status": f"Only an active schedule can be paused; this one is {schedule.status}."}
         )
+    now = now or timezone.now()
     schedule.status = ScheduledJob.Status.PAUSED
-    schedule.paused_at = now or timezone.now()
+    schedule.paused_at = now
+    _drop_superseded_runs(schedule, now=now)
     schedule.pause_note = note
     schedule.paused_by_campaign = by_campaign
     # A run dispatched just before the pause must not run: the worker sees a new version.
@@ -291,6 +326,7 @@ def schedule_resume(
             }
         )
     skipped = count_skipped_runs(schedule, until=now)
+    _drop_superseded_runs(schedule, now=now)
     schedule.next_run_at = _next_run_from(schedule, after=now)
     schedule.status = ScheduledJob.Status.ACTIVE if schedule.next_run_at else _end_status(schedule)
     schedule.paused_at = None
@@ -311,11 +347,18 @@ def schedule_run_now(*, schedule: ScheduledJob, actor=None, now: datetime | None
     """A manual run outside the series: it does not count toward max_runs."""
     now = now or timezone.now()
     schedule = _locked(schedule)
-    job = build_run_job(schedule, scheduled_for=now, trigger=Job.Trigger.MANUAL)
-    job.full_clean()
-    job.save()
+    job = job_create(
+        workspace=schedule.workspace,
+        name=schedule.name,
+        config=schedule_job_config(schedule),
+        trigger=Job.Trigger.MANUAL,
+        campaign=schedule.campaign,
+        template=schedule.template,
+        scheduled_job=schedule,
+        schedule_version=schedule.version,
+        scheduled_for=now,
+    )
     _record(schedule, ScheduleEvent.Kind.MANUAL_RUN, actor=actor)
-    enqueue_after_commit([job])
     return job
 
 
@@ -352,20 +395,29 @@ def build_run_job(
 
 
 @transaction.atomic
-def campaign_pause_schedules(*, campaign, actor=None, note: str = "") -> int:
-    """Pause every active schedule of a campaign; returns how many were paused."""
+def campaign_pause(*, campaign, actor=None, note: str = "") -> tuple:
+    """Pause a campaign and every active schedule in it. Returns (campaign, schedules paused)."""
+    from campaigns.services import campaign_update
+
+    if campaign.status == campaign.Status.ACTIVE:
+        campaign = campaign_update(campaign=campaign, status=campaign.Status.PAUSED)
     note = note or f"Campaign '{campaign.name}' paused."
     active = ScheduledJob.objects.filter(campaign=campaign, status=ScheduledJob.Status.ACTIVE)
     count = 0
     for schedule in active:
         schedule_pause(schedule=schedule, actor=actor, note=note, by_campaign=True)
         count += 1
-    return count
+    return campaign, count
 
 
 @transaction.atomic
-def campaign_resume_schedules(*, campaign, actor=None) -> int:
-    """Resume the schedules a campaign pause stopped (not ones paused on their own)."""
+def campaign_resume(*, campaign, actor=None) -> tuple:
+    """Resume a paused campaign and the schedules its pause stopped (not ones paused
+    on their own). Returns (campaign, schedules resumed)."""
+    from campaigns.services import campaign_update
+
+    if campaign.status == campaign.Status.PAUSED:
+        campaign = campaign_update(campaign=campaign, status=campaign.Status.ACTIVE)
     paused = ScheduledJob.objects.filter(
         campaign=campaign, status=ScheduledJob.Status.PAUSED, paused_by_campaign=True
     )
@@ -373,7 +425,7 @@ def campaign_resume_schedules(*, campaign, actor=None) -> int:
     for schedule in paused:
         schedule_resume(schedule=schedule, actor=actor, note=f"Campaign '{campaign.name}' resumed.")
         count += 1
-    return count
+    return campaign, count
 
 
 # --- failures ---------------------------------------------------------------------
@@ -416,3 +468,36 @@ def schedule_record_run_outcome(*, schedule_id, succeeded: bool, error: str = ""
                 "Fix the cause, then resume the schedule."
             ),
         )
+
+
+# --- overlap: queue_one --------------------------------------------------------------
+
+
+def held_run_not_before(nominal: datetime) -> datetime:
+    """When a run held behind a running one may go anyway (the sweeper's fallback).
+
+    By then the run ahead has finished or been failed by the sweeper's timeout.
+    """
+    return nominal + timedelta(seconds=settings.JOB_TIMEOUT_SECONDS)
+
+
+@transaction.atomic
+def schedule_release_held_run(*, schedule_id) -> Job | None:
+    """A run of a queue_one schedule finished: send the run waiting behind it now."""
+    held = (
+        Job.objects.select_for_update(skip_locked=True)
+        .filter(
+            scheduled_job_id=schedule_id,
+            status=Job.Status.PENDING,
+            queued_at__isnull=True,
+            trigger__in=[Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP],
+        )
+        .order_by("scheduled_for")
+        .first()
+    )
+    if held is None:
+        return None
+    held.not_before = max(held.scheduled_for, timezone.now())
+    held.save(update_fields=["not_before"])
+    enqueue_after_commit([held])
+    return held

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from jobs.models import Job
-from schedules.services import schedule_record_run_outcome
+from schedules.models import ScheduledJob
+from schedules.services import schedule_record_run_outcome, schedule_release_held_run
 
 
 def count_run_outcome(sender, job: Job, **kwargs) -> None:
@@ -16,3 +17,7 @@ def count_run_outcome(sender, job: Job, **kwargs) -> None:
         schedule_record_run_outcome(
             schedule_id=job.scheduled_job_id, succeeded=False, error=job.last_error
         )
+    if ScheduledJob.objects.filter(
+        pk=job.scheduled_job_id, overlap_policy=ScheduledJob.OverlapPolicy.QUEUE_ONE
+    ).exists():
+        schedule_release_held_run(schedule_id=job.scheduled_job_id)

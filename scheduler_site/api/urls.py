@@ -12,6 +12,16 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from campaigns.api import CampaignViewSet
 from jobs.api import JobViewSet, TemplateUseView
+from marketing.api import (
+    CalendarView,
+    ChannelAccountViewSet,
+    ContentItemViewSet,
+    PostViewSet,
+    PublishingPauseView,
+    TopoffView,
+    WaveViewSet,
+)
+from schedules.api import CampaignPauseView, CampaignResumeView, ScheduledJobViewSet
 from templates_lib.api import JobTemplateViewSet
 from workspaces.api import WorkspaceViewSet
 
@@ -27,13 +37,47 @@ router.register("workspaces", WorkspaceViewSet, basename="workspace")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("templates", JobTemplateViewSet, basename="template")
 router.register("jobs", JobViewSet, basename="job")
+router.register("schedule", ScheduledJobViewSet, basename="schedule")
+router.register("marketing/channels", ChannelAccountViewSet, basename="marketing-channel")
+router.register("marketing/content", ContentItemViewSet, basename="marketing-content")
+router.register("marketing/posts", PostViewSet, basename="marketing-post")
+router.register("marketing/waves", WaveViewSet, basename="marketing-wave")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     # Before the router so it wins over the template viewset's detail routes.
     re_path(
-        r"^templates/(?P<pk>[0-9a-fA-F-]{36})/use/?$", TemplateUseView.as_view(), name="template-use"
+        r"^templates/(?P<pk>[0-9a-fA-F-]{36})/use/?$",
+        TemplateUseView.as_view(),
+        name="template-use",
+    ),
+    # Campaign pause/resume act on the campaign's schedules, so the schedules app
+    # serves them; before the router so they win over the campaign viewset.
+    re_path(
+        r"^campaigns/(?P<pk>[0-9a-fA-F-]{36})/pause/?$",
+        CampaignPauseView.as_view(),
+        name="campaign-pause",
+    ),
+    re_path(
+        r"^campaigns/(?P<pk>[0-9a-fA-F-]{36})/resume/?$",
+        CampaignResumeView.as_view(),
+        name="campaign-resume",
+    ),
+    re_path(r"^marketing/scheduler/topoff/?$", TopoffView.as_view(), name="marketing-topoff"),
+    re_path(r"^marketing/calendar/?$", CalendarView.as_view(), name="marketing-calendar"),
+    re_path(
+        r"^marketing/publishing/?$", PublishingPauseView.as_view(), name="marketing-publishing"
+    ),
+    re_path(
+        r"^marketing/publishing/pause/?$",
+        PublishingPauseView.as_view(action_name="pause"),
+        name="marketing-publishing-pause",
+    ),
+    re_path(
+        r"^marketing/publishing/resume/?$",
+        PublishingPauseView.as_view(action_name="resume"),
+        name="marketing-publishing-resume",
     ),
     path("", include(router.urls)),
 ]
