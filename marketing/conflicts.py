@@ -142,15 +142,15 @@ def _placement_conflicts(
         )
 
     if channel is None:
-        return [conflict("channel_missing", f"{label.capitalize()} not found in this workspace.")]
+        return [conflict("channel_missing", f"{_upper_first(label)} not found in this workspace.")]
     found: list[Conflict] = []
     if not channel.is_active:
-        found.append(conflict("channel_inactive", f"{label.capitalize()} is inactive."))
+        found.append(conflict("channel_inactive", f"{_upper_first(label)} is inactive."))
     if when is None:
         found.append(
             conflict(
                 "no_free_slot",
-                f"{label.capitalize()} has no free planned slot after the start time; "
+                f"{_upper_first(label)} has no free planned slot after the start time; "
                 "top off its schedule or add schedule times.",
             )
         )
@@ -170,7 +170,7 @@ def _placement_conflicts(
             found.append(
                 conflict(
                     "duplicate_content",
-                    f"{label.capitalize()} already has {content_label} in post {other.id} "
+                    f"{_upper_first(label)} already has {content_label} in post {other.id} "
                     f"at {iso(other.scheduled_for)} ({other.status}).",
                     other.id,
                 )
@@ -180,7 +180,7 @@ def _placement_conflicts(
             found.append(
                 conflict(
                     "slot_taken",
-                    f"{label.capitalize()} already has post {other.id} at {iso(when)} "
+                    f"{_upper_first(label)} already has post {other.id} at {iso(when)} "
                     f"({other.status}).",
                     other.id,
                 )
@@ -206,7 +206,7 @@ def _placement_conflicts(
             found.append(
                 conflict(
                     "duplicate_content",
-                    f"{label.capitalize()} would get {content_label} twice "
+                    f"{_upper_first(label)} would get {content_label} twice "
                     f"({iso(sibling.scheduled_for)} and {iso(when)}).",
                 )
             )
@@ -219,6 +219,10 @@ def _placement_conflicts(
                 )
             )
     return found
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _is_empty_slot(post: ExistingPost) -> bool:

@@ -17,3 +17,7 @@ channel_detail = _todo
 channel_edit = _todo
 channel_pause = _todo
 channel_resume = _todo
+post_create = _todo
+wave_create = _todo
+content_list = _todo
+content_create = _todo
