@@ -8,4 +8,7 @@ app_name = "planner"
 
 urlpatterns = [
     path("", views.calendar, name="calendar"),
+    path("move/", views.move, name="move"),
+    path("event/<str:kind>/<str:pk>/", views.event_detail, name="event"),
+    path("event/<str:kind>/<str:pk>/<str:action>/", views.event_action, name="event_action"),
 ]

@@ -1,0 +1,363 @@
+"""The unified calendar: schedule occurrences, job runs, posts and waves in one list.
+
+Read-only, composed from the schedules, jobs and marketing selectors. Every
+source is one query whatever the range holds (occurrences are expanded from
+the recurrence in Python, not stored), so a month with thousands of events
+costs the same handful of queries as an empty one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
+
+from jobs.models import Job
+from marketing.models import Post
+from marketing.selectors import calendar_posts
+from schedules import recurrence
+from schedules.models import ScheduledJob
+from schedules.selectors import scheduled_jobs
+
+KINDS = {
+    "occurrence": "Scheduled runs",
+    "run": "Past runs",
+    "post": "Posts",
+    "wave": "Waves",
+}
+PLANNED_COLOR = "#7C3AED"
+DEFAULT_COLOR = "#1E88E5"
+# Expanding a per-minute cron over a month would be 43,200 chips; the page
+# says when it stopped.
+MAX_OCCURRENCES = 20_000
+MAX_RUNS = 20_000
+MAX_POSTS = 20_000
+
+# Status -> glyph, so status never relies on colour alone.
+ICONS = {
+    "active": "◷",
+    "paused": "❚❚",
+    "error": "⚠",
+    "pending": "○",
+    "queued": "⋯",
+    "running": "▶",
+    "succeeded": "✓",
+    "failed": "✕",
+    "cancelled": "⊘",
+    "skipped": "↷",
+    "missed": "⚠",
+    "planned": "◌",
+    "draft": "✎",
+    "scheduled": "◷",
+    "publishing": "▶",
+    "published": "✓",
+}
+
+
+@dataclass
+class Filters:
+    workspaces: list
+    campaign: uuid.UUID | None = None
+    channel: uuid.UUID | None = None
+    kind: str = ""
+    status: str = ""
+
+    @property
+    def workspace_ids(self) -> list:
+        return [workspace.pk for workspace in self.workspaces]
+
+    def wants(self, kind: str) -> bool:
+        if self.channel is not None and kind not in ("post", "wave"):
+            return False  # jobs and schedules are not on a channel
+        return not self.kind or self.kind == kind
+
+
+@dataclass
+class CalendarEvent:
+    key: str
+    kind: str
+    obj_id: str
+    start: datetime
+    title: str
+    status: str
+    status_label: str
+    color: str
+    campaign_id: str = ""
+    campaign_name: str = ""
+    subtitle: str = ""
+    movable: bool = False
+    recurring: bool = False
+    paused: bool = False
+    children: list = field(default_factory=list)
+
+    @property
+    def icon(self) -> str:
+        return ICONS.get(self.status, "•")
+
+    @property
+    def css(self) -> str:
+        classes = [f"ev-{self.kind}", f"ev-{self.status}"]
+        if self.paused:
+            classes.append("ev-paused")
+        return " ".join(classes)
+
+
+@dataclass
+class CalendarResult:
+    events: list[CalendarEvent]
+    truncated: bool
+
+
+def calendar_events(
+    *, filters: Filters, start: datetime, end: datetime, now: datetime
+) -> CalendarResult:
+    events: list[CalendarEvent] = []
+    truncated = False
+    if filters.wants("occurrence"):
+        found, cut = _occurrences(filters, start, end, now)
+        events += found
+        truncated |= cut
+    if filters.wants("run"):
+        found, cut = _runs(filters, start, end)
+        events += found
+        truncated |= cut
+    if filters.wants("post") or filters.wants("wave"):
+        found, cut = _posts_and_waves(filters, start, end)
+        events += found
+        truncated |= cut
+    if filters.status:
+        events = [event for event in events if event.status == filters.status]
+    events.sort(key=lambda event: (event.start, event.title))
+    return CalendarResult(events=events, truncated=truncated)
+
+
+# --- scheduled-job occurrences -----------------------------------------------------
+
+
+def calendar_schedules(filters: Filters) -> QuerySet[ScheduledJob]:
+    rows = scheduled_jobs().filter(
+        workspace_id__in=filters.workspace_ids,
+        status__in=[
+            ScheduledJob.Status.ACTIVE,
+            ScheduledJob.Status.PAUSED,
+            ScheduledJob.Status.ERROR,
+        ],
+    )
+    if filters.campaign is not None:
+        rows = rows.filter(campaign_id=filters.campaign)
+    return rows
+
+
+def _occurrences(filters, start, end, now) -> tuple[list[CalendarEvent], bool]:
+    events: list[CalendarEvent] = []
+    truncated = False
+    for schedule in calendar_schedules(filters):
+        if schedule.status == ScheduledJob.Status.ACTIVE:
+            if schedule.next_run_at is None:
+                continue
+            # Runs before next_run_at have happened: they are jobs, drawn as runs.
+            first = max(start, schedule.next_run_at)
+        else:
+            # Frozen: what would run if resumed now, drawn greyed out.
+            first = max(start, now)
+        if first >= end:
+            continue
+        budget = MAX_OCCURRENCES - len(events)
+        limit = budget + 1
+        if schedule.remaining_runs is not None:
+            limit = min(limit, schedule.remaining_runs)
+        try:
+            runs = recurrence.runs_between(schedule.recurrence(), first, end, limit=limit)
+        except recurrence.RecurrenceError:
+            continue
+        if len(runs) > budget:
+            runs, truncated = runs[:budget], True
+        events += [_occurrence_event(schedule, run_at) for run_at in runs]
+        if truncated:
+            break
+    return events, truncated
+
+
+def _occurrence_event(schedule: ScheduledJob, run_at: datetime) -> CalendarEvent:
+    campaign = schedule.campaign
+    return CalendarEvent(
+        key=f"occ-{schedule.pk}-{int(run_at.timestamp())}",
+        kind="occurrence",
+        obj_id=str(schedule.pk),
+        start=run_at,
+        title=schedule.name,
+        status=schedule.status,
+        status_label=f"Scheduled · {schedule.get_status_display()}",
+        color=campaign.color if campaign else DEFAULT_COLOR,
+        campaign_id=str(campaign.pk) if campaign else "",
+        campaign_name=campaign.name if campaign else "",
+        subtitle=schedule.get_schedule_type_display(),
+        movable=schedule.status != ScheduledJob.Status.ERROR,
+        recurring=schedule.schedule_type != ScheduledJob.ScheduleType.ONCE,
+        paused=schedule.status != ScheduledJob.Status.ACTIVE,
+    )
+
+
+# --- past and in-flight job runs -----------------------------------------------------
+
+
+def calendar_runs(filters: Filters, start: datetime, end: datetime) -> QuerySet[Job]:
+    rows = (
+        Job.objects.filter(workspace_id__in=filters.workspace_ids)
+        .annotate(at=Coalesce(F("scheduled_for"), F("created_at")))
+        .filter(at__gte=start, at__lt=end)
+        .select_related("campaign")
+        .only(
+            "id",
+            "name",
+            "status",
+            "scheduled_for",
+            "created_at",
+            "campaign_name",
+            "campaign__id",
+            "campaign__name",
+            "campaign__color",
+        )
+        .order_by("at")
+    )
+    if filters.campaign is not None:
+        rows = rows.filter(campaign_id=filters.campaign)
+    return rows
+
+
+def _runs(filters, start, end) -> tuple[list[CalendarEvent], bool]:
+    rows = list(calendar_runs(filters, start, end)[: MAX_RUNS + 1])
+    truncated = len(rows) > MAX_RUNS
+    events = []
+    for job in rows[:MAX_RUNS]:
+        campaign = job.campaign
+        events.append(
+            CalendarEvent(
+                key=f"job-{job.pk}",
+                kind="run",
+                obj_id=str(job.pk),
+                start=job.at,
+                title=job.name,
+                status=job.status,
+                status_label=f"Run · {job.get_status_display()}",
+                color=campaign.color if campaign else DEFAULT_COLOR,
+                campaign_id=str(campaign.pk) if campaign else "",
+                campaign_name=campaign.name if campaign else job.campaign_name,
+            )
+        )
+    return events, truncated
+
+
+# --- posts and waves -------------------------------------------------------------------
+
+
+def _calendar_post_rows(filters: Filters, start: datetime, end: datetime) -> QuerySet[Post]:
+    rows = (
+        calendar_posts_for(filters.workspaces, start, end)
+        .exclude(status=Post.Status.CANCELLED)
+        .select_related("content_item__campaign")
+    )
+    if filters.campaign is not None:
+        rows = rows.filter(content_item__campaign_id=filters.campaign)
+    if filters.channel is not None:
+        rows = rows.filter(channel_account_id=filters.channel)
+    if filters.kind == "wave":
+        rows = rows.filter(wave__isnull=False)
+    return rows
+
+
+def calendar_posts_for(workspaces, start: datetime, end: datetime) -> QuerySet[Post]:
+    """marketing's calendar query, over each of the chosen workspaces (one query)."""
+    parts = [calendar_posts(workspace=workspace, start=start, end=end) for workspace in workspaces]
+    if not parts:
+        return Post.objects.none()
+    if len(parts) == 1:
+        return parts[0]
+    return (
+        Post.objects.filter(
+            workspace__in=workspaces, scheduled_for__gte=start, scheduled_for__lt=end
+        )
+        .select_related("channel_account", "content_item", "wave")
+        .order_by("scheduled_for", "channel_account__name")
+    )
+
+
+def _posts_and_waves(filters, start, end) -> tuple[list[CalendarEvent], bool]:
+    rows = list(_calendar_post_rows(filters, start, end)[: MAX_POSTS + 1])
+    truncated = len(rows) > MAX_POSTS
+    events: list[CalendarEvent] = []
+    waves: dict[tuple, list[Post]] = defaultdict(list)
+    for post in rows[:MAX_POSTS]:
+        if post.wave_id is not None:
+            waves[(post.wave_id, post.scheduled_for.date())].append(post)
+        elif filters.wants("post"):
+            events.append(post_event(post))
+    if filters.wants("wave"):
+        events += [_wave_event(posts) for posts in waves.values()]
+    return events, truncated
+
+
+def post_event(post: Post) -> CalendarEvent:
+    content = post.content_item
+    campaign = content.campaign if content is not None else None
+    planned = post.status == Post.Status.PLANNED
+    if planned:
+        title = "Empty"
+    else:
+        title = content.title if content is not None else "(no content)"
+    return CalendarEvent(
+        key=f"post-{post.pk}",
+        kind="post",
+        obj_id=str(post.pk),
+        start=post.scheduled_for,
+        title=title,
+        status=post.status,
+        status_label=post.get_status_display(),
+        color=PLANNED_COLOR if planned else (campaign.color if campaign else DEFAULT_COLOR),
+        campaign_id=str(campaign.pk) if campaign else "",
+        campaign_name=campaign.name if campaign else "",
+        subtitle=post.channel_account.name,
+        movable=post.status in (Post.Status.PLANNED, Post.Status.DRAFT, Post.Status.SCHEDULED),
+        paused=post.is_paused,
+    )
+
+
+def _wave_event(posts: list[Post]) -> CalendarEvent:
+    first = posts[0]
+    wave = first.wave
+    content = first.content_item
+    campaign = content.campaign if content is not None else None
+    statuses = {post.status for post in posts}
+    status = statuses.pop() if len(statuses) == 1 else "scheduled"
+    if "failed" in {post.status for post in posts}:
+        status = "failed"
+    return CalendarEvent(
+        key=f"wave-{wave.pk}-{first.scheduled_for.date().isoformat()}",
+        kind="wave",
+        obj_id=str(wave.pk),
+        start=first.scheduled_for,
+        title=content.title if content is not None else wave.wave_id,
+        status=status,
+        status_label=f"Wave · {wave.get_type_display()}",
+        color=campaign.color if campaign else DEFAULT_COLOR,
+        campaign_id=str(campaign.pk) if campaign else "",
+        campaign_name=campaign.name if campaign else "",
+        subtitle=f"{wave.wave_id} · {len(posts)} channel{'s' if len(posts) != 1 else ''}",
+        paused=wave.status == "paused",
+        children=[post_event(post) for post in posts],
+    )
+
+
+# --- bucketing for the views --------------------------------------------------------------
+
+
+def by_local_day(events: list[CalendarEvent], zone: ZoneInfo) -> dict[date, list[CalendarEvent]]:
+    days: dict[date, list[CalendarEvent]] = defaultdict(list)
+    for event in events:
+        days[event.start.astimezone(zone).date()].append(event)
+    return days
