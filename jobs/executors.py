@@ -90,7 +90,8 @@ def executor_name_for(job: Job) -> str:
 class NoopExecutor(Executor):
     """Records completion. For demos and tests the config may ask it to:
 
-    - ``noop_sleep_seconds``: take this long (capped at 300);
+    - ``noop_sleep_seconds``: take this long (capped at 300), on every attempt
+      or only the first ``noop_sleep_attempts``;
     - ``noop_fail``: ``"retry"`` (a transient failure, retried) or ``"fail"``;
     - ``noop_fail_attempts``: fail transiently on the first N attempts only;
     - ``noop_cost_usd``: report this cost.
@@ -101,7 +102,8 @@ class NoopExecutor(Executor):
     def execute(self, job: Job, attempt_number: int) -> ExecutionResult:
         config = job.config
         sleep = _as_float(config.get("noop_sleep_seconds"))
-        if sleep:
+        sleep_attempts = _as_float(config.get("noop_sleep_attempts"))
+        if sleep and (sleep_attempts is None or attempt_number <= sleep_attempts):
             time.sleep(min(max(sleep, 0.0), MAX_NOOP_SLEEP_SECONDS))
         fail_attempts = int(_as_float(config.get("noop_fail_attempts")) or 0)
         if attempt_number <= fail_attempts:
