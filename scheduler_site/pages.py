@@ -138,14 +138,8 @@ def _message_level(level: str) -> int:
 
 
 def error_text(error: ValidationError) -> str:
-    """A person-readable line from a domain ValidationError."""
-    if hasattr(error, "message_dict"):
-        parts = []
-        for field, errors in error.message_dict.items():
-            text = " ".join(errors)
-            parts.append(text if field == "__all__" else f"{field.replace('_', ' ')}: {text}")
-        return " ".join(parts)
-    return " ".join(error.messages)
+    """A person-readable line from a domain ValidationError (its messages name the field)."""
+    return " ".join(dict.fromkeys(error.messages))
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
