@@ -344,3 +344,13 @@ LOGGING = {
 REQUIRE_POSTGRES = env_bool("REQUIRE_POSTGRES", False)
 REQUIRE_REDIS = env_bool("REQUIRE_REDIS", False)
 REQUIRE_BROWSER = env_bool("REQUIRE_BROWSER", False)
+
+# --- Campaign lifecycle (issue 6) ---------------------------------------------------
+# How often scheduled starts, recurring occurrences, automatic ends and the budget
+# guard are checked: a scheduled campaign starts at most this late, and a campaign
+# can overspend its budget by what its jobs cost within this window.
+CAMPAIGN_LIFECYCLE_INTERVAL_SECONDS = env_int("CAMPAIGN_LIFECYCLE_INTERVAL_SECONDS", 30, minimum=1)
+PERIODIC_TASKS["campaigns.run-lifecycle"] = {
+    "task": "campaigns.run_lifecycle",
+    "every": CAMPAIGN_LIFECYCLE_INTERVAL_SECONDS,
+}
