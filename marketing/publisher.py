@@ -90,7 +90,8 @@ def _publish_claimed(posts: list[Post], *, now: datetime) -> int:
             workspace=post.workspace,
             name=f"Publish '{post.content_item.title}' on {post.channel_account.name}",
             config=publication_config(post),
-            trigger=Job.Trigger.SCHEDULED,
+            # Not SCHEDULED: that trigger ties a job to a ScheduledJob the worker re-checks.
+            trigger=Job.Trigger.MANUAL,
             campaign=post.content_item.campaign,
             scheduled_for=post.scheduled_for,
             enqueue=False,
