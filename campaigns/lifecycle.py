@@ -70,6 +70,7 @@ class LifecycleReport:
     ended: int = 0
     budget_reached: int = 0
     budget_released: int = 0
+    held: int = 0
 
 
 # --- time helpers ---------------------------------------------------------------
@@ -233,16 +234,20 @@ def campaign_schedule(
                 {"recurrence_pattern": "The first occurrence is after the campaign's end_date."}
             )
     campaign.save()
+    signals.campaign_schedules_held.send(
+        sender=Campaign, campaign=campaign, note=_hold_note(campaign), actor=actor
+    )
+    return campaign
+
+
+def _hold_note(campaign: Campaign) -> str:
     if campaign.is_recurring:
-        note = (
+        return (
             f"Held: campaign '{campaign.name}' is recurring; each occurrence runs "
             "copies of these schedules."
         )
-    else:
-        local_start = scheduled_at.astimezone(ZoneInfo(campaign.timezone))
-        note = f"Held until campaign '{campaign.name}' starts at {local_start:%Y-%m-%d %H:%M %Z}."
-    signals.campaign_schedules_held.send(sender=Campaign, campaign=campaign, note=note, actor=actor)
-    return campaign
+    local_start = campaign.scheduled_at.astimezone(ZoneInfo(campaign.timezone))
+    return f"Held until campaign '{campaign.name}' starts at {local_start:%Y-%m-%d %H:%M %Z}."
 
 
 # --- duplicate and copies -------------------------------------------------------------
@@ -513,6 +518,7 @@ def campaign_lifecycle_run(*, now: datetime | None = None) -> LifecycleReport:
     _create_due_occurrences(now, report)
     _end_due_campaigns(now, report)
     _guard_budgets(now, report)
+    _hold_schedules_added_while_waiting(report)
     if any(vars(report).values()):
         logger.info("campaign lifecycle: %s", report)
     return report
@@ -726,3 +732,28 @@ def _guard_budgets(now: datetime, report: LifecycleReport) -> None:
         if budget is None or (campaign.spent or Decimal("0")) < budget:
             Campaign.objects.filter(pk=campaign.pk).update(budget_reached_at=None)
             report.budget_released += 1
+
+
+def _waiting_with_active_schedules() -> QuerySet[Campaign]:
+    """Campaigns whose schedules must not run yet, but one of them is active.
+
+    A schedule added to a campaign that waits for its scheduled start, or to a
+    recurring blueprint, after the campaign was scheduled.
+    """
+    schedules = Campaign._meta.get_field("scheduled_jobs").related_model
+    has_active = Exists(schedules.objects.filter(campaign=OuterRef("pk"), status="active"))
+    waiting_for_start = Q(status=Status.PAUSED, started_at__isnull=True, next_run_at__isnull=False)
+    blueprint = Q(is_recurring=True, status__in=[Status.ACTIVE, Status.PAUSED])
+    return Campaign.objects.filter(waiting_for_start | blueprint).filter(has_active)
+
+
+def _hold_schedules_added_while_waiting(report: LifecycleReport) -> None:
+    for pk in _due_ids(_waiting_with_active_schedules()):
+        with transaction.atomic():
+            campaign = _claim(_waiting_with_active_schedules().filter(pk=pk))
+            if campaign is None:
+                continue
+            signals.campaign_schedules_held.send(
+                sender=Campaign, campaign=campaign, note=_hold_note(campaign), actor=None
+            )
+            report.held += 1

@@ -209,3 +209,22 @@ def test_a_naive_start_in_a_dst_gap_moves_forward_by_the_gap(api, workspace):
     assert response.status_code == 200, response.json()
     # 03:30 EDT.
     assert response.json()["scheduled_at"] == "2027-03-14T07:30:00Z"
+
+
+def test_a_schedule_added_while_the_campaign_waits_is_held_at_the_next_run(workspace, frozen):
+    campaign = CampaignFactory(workspace=workspace, name="Soon")
+    lifecycle.campaign_schedule(campaign=campaign, scheduled_at=NOW + timedelta(days=2))
+    late = schedule_for(campaign, now=NOW)
+    assert late.status == ScheduledJob.Status.ACTIVE
+
+    frozen.shift(timedelta(seconds=30))
+    assert lifecycle.campaign_lifecycle_run().held == 1
+
+    late.refresh_from_db()
+    assert late.status == ScheduledJob.Status.PAUSED
+    assert late.pause_note.startswith("Held until campaign 'Soon' starts")
+    assert lifecycle.campaign_lifecycle_run().held == 0
+    frozen.move_to(NOW + timedelta(days=2, seconds=1))
+    lifecycle.campaign_lifecycle_run()
+    late.refresh_from_db()
+    assert late.status == ScheduledJob.Status.ACTIVE
