@@ -197,3 +197,22 @@ def browser_page(chromium, live_server):
 def artifacts_dir():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def page_client(client, user):
+    """A browser-like test client signed in as ``user`` (an owner of ``workspace``)."""
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer_client(make_user, workspace):
+    """A client for a user who may only read ``workspace``."""
+    from django.test import Client
+
+    viewer = make_user("vera")
+    Membership.objects.create(user=viewer, workspace=workspace, role=Membership.Role.VIEWER)
+    client = Client()
+    client.force_login(viewer)
+    return client

@@ -145,7 +145,7 @@ def campaign_duplicate(request, pk):
     from campaigns import lifecycle  # written alongside (issue 6); imported late on purpose
 
     try:
-        copy = lifecycle.campaign_duplicate(campaign=campaign, created_by=request.user)
+        copy = lifecycle.campaign_duplicate(campaign=campaign, actor=request.user)
     except ValidationError as error:
         return _action_failed(request, campaign, error)
     return redirect_with_feedback(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from campaigns.forms import LocalDateTimeInput
 from campaigns.models import Campaign
@@ -37,6 +36,9 @@ class ChannelForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"list": "platforms", "autocomplete": "off"}),
         help_text="x, linkedin, instagram, blog… (any name works)",
     )
+    target_url = forms.URLField(
+        assume_scheme="https", required=False, max_length=500, label="Webhook URL"
+    )
 
     class Meta:
         model = ChannelAccount
@@ -67,12 +69,17 @@ class CadenceForm(ChannelForm):
     """The channel page's cadence editor: only how often and when."""
 
     platform = None
+    target_url = None
 
     class Meta(ChannelForm.Meta):
         fields = ["posts_per_week", "schedule_times", "schedule_timezone", "min_gap_minutes"]
 
 
 class ContentForm(forms.ModelForm):
+    media_url = forms.URLField(
+        assume_scheme="https", required=False, max_length=1000, label="Media URL"
+    )
+
     class Meta:
         model = ContentItem
         fields = ["title", "body", "media_url", "campaign", "status"]
@@ -153,6 +160,3 @@ def conflict_errors(form, error) -> None:
     form.add_error(None, error.summary)
     for conflict in getattr(error, "conflicts", [])[:10]:
         form.add_error(None, conflict.message)
-
-
-

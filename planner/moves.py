@@ -22,7 +22,9 @@ class SeriesMoveUnsupported(ValueError):
     pass
 
 
-def shifted_pattern(schedule_type: str, pattern: str, old_local: datetime, new_local: datetime) -> str:
+def shifted_pattern(
+    schedule_type: str, pattern: str, old_local: datetime, new_local: datetime
+) -> str:
     """The recurrence pattern after moving one occurrence from ``old_local`` to ``new_local``."""
     pattern = (pattern or "").strip()
     if schedule_type in ("once", "daily"):

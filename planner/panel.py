@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,10 +20,10 @@ from jobs.models import Job
 from marketing import services as marketing_services
 from marketing.models import ContentItem, Post, Wave
 from planner.moves import SeriesMoveUnsupported, shifted_pattern
+from scheduler_site.pages import can_write, error_text, get_scoped_or_404, require_write
 from schedules import services as schedule_services
 from schedules.models import ScheduledJob
 from schedules.selectors import schedule_runs
-from scheduler_site.pages import can_write, error_text, get_scoped_or_404, require_write
 
 SOURCES = {
     "occurrence": ScheduledJob.objects.select_related("workspace", "campaign", "template"),
@@ -82,10 +82,13 @@ def _extra(kind: str, row) -> dict:
             )
             if fillable
             else [],
-            "movable": row.status in (Post.Status.PLANNED, Post.Status.DRAFT, Post.Status.SCHEDULED),
+            "movable": row.status
+            in (Post.Status.PLANNED, Post.Status.DRAFT, Post.Status.SCHEDULED),
         }
     if kind == "wave":
-        return {"posts": list(row.posts.select_related("channel_account").order_by("scheduled_for"))}
+        return {
+            "posts": list(row.posts.select_related("channel_account").order_by("scheduled_for"))
+        }
     return {}
 
 
@@ -268,7 +271,6 @@ def move_event(request, *, kind: str, pk, occurrence: str, to: datetime, scope: 
     original = _parse_instant(occurrence)
     if original is None:
         raise ValidationError("The original time of the moved run is missing.")
-    zone = to.tzinfo
     try:
         pattern = shifted_pattern(
             schedule.schedule_type,
@@ -284,7 +286,6 @@ def move_event(request, *, kind: str, pk, occurrence: str, to: datetime, scope: 
         scheduled_at=to,
         recurrence_pattern=pattern,
     )
-    del zone
     return f"Series “{schedule.name}” now runs from {_label(to)}."
 
 
@@ -298,5 +299,3 @@ def _label(moment: datetime) -> str:
     local = moment.astimezone(timezone.get_current_timezone())
     return local.strftime("%a %b %-d, %H:%M")
 
-
-__all__ = ["render_panel", "act", "move_event", "PermissionDenied"]

@@ -113,7 +113,7 @@ def title_for(vr: ViewRange) -> str:
         return vr.anchor.strftime("%A, %B %-d, %Y")
     first, last = vr.first_day, vr.last_day
     if first.year != last.year:
-        return f"{first:%b %-d, %Y} – {last:%b %-d, %Y}"
+        return f"{first:%b %-d, %Y} \u2013 {last:%b %-d, %Y}"
     if first.month != last.month:
-        return f"{first:%b %-d} – {last:%b %-d, %Y}"
-    return f"{first:%B %-d} – {last:%-d, %Y}"
+        return f"{first:%b %-d} \u2013 {last:%b %-d, %Y}"
+    return f"{first:%B %-d} \u2013 {last:%-d, %Y}"

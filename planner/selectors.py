@@ -306,10 +306,7 @@ def post_event(post: Post) -> CalendarEvent:
     content = post.content_item
     campaign = content.campaign if content is not None else None
     planned = post.status == Post.Status.PLANNED
-    if planned:
-        title = "Empty"
-    else:
-        title = content.title if content is not None else "(no content)"
+    title = "Empty" if planned else (content.title if content is not None else "(no content)")
     return CalendarEvent(
         key=f"post-{post.pk}",
         kind="post",

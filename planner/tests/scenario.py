@@ -1,4 +1,4 @@
-"""A realistic month for the calendar: campaigns, templates, schedules, runs, channels, posts, a wave.
+"""A realistic month for the calendar: campaigns, schedules, runs, channels, posts, a wave.
 
 Built only through the apps' services (plus direct Job rows for past runs,
 which in real life the dispatcher writes), so what the calendar shows is what

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+
+from campaigns.tests.factories import CampaignFactory
+from jobs.models import Job
+from templates_lib.models import JobTemplate
+from templates_lib.tests.factories import JobTemplateFactory
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_library_lists_favourites_first(page_client, workspace):
+    JobTemplateFactory(workspace=workspace, name="Alpha")
+    JobTemplateFactory(workspace=workspace, name="Zulu", is_favorite=True)
+    body = page_client.get("/templates/").content.decode()
+    assert body.index("Zulu") < body.index("Alpha")
+
+
+def test_library_filters_by_tag_and_campaign(page_client, workspace):
+    campaign = CampaignFactory(workspace=workspace)
+    JobTemplateFactory(workspace=workspace, name="Tagged", tags=["seo"])
+    JobTemplateFactory(workspace=workspace, name="In campaign", campaign=campaign)
+    by_tag = page_client.get("/templates/?tag=seo", HTTP_HX_TARGET="template-cards", **HX)
+    assert "Tagged" in by_tag.content.decode()
+    assert "In campaign" not in by_tag.content.decode()
+    assert "<html" not in by_tag.content.decode()
+    by_campaign = page_client.get(f"/templates/?campaign={campaign.pk}").content.decode()
+    assert "In campaign" in by_campaign and "Tagged" not in by_campaign
+    assert page_client.get("/templates/?campaign=garbage").status_code == 200
+
+
+def test_star_toggles_and_answers_htmx_with_the_card_and_a_toast(page_client, workspace):
+    template = JobTemplateFactory(workspace=workspace, name="Starry")
+    response = page_client.post(f"/templates/{template.pk}/favorite/", **HX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.strip().startswith(f'<article class="card tpl-card is-favorite" id="template-{template.pk}"')
+    assert "Added to favourites." in response["HX-Trigger"]
+    template.refresh_from_db()
+    assert template.is_favorite
+
+
+def test_use_creates_a_job_with_the_overrides(page_client, workspace):
+    template = JobTemplateFactory(workspace=workspace, name="Brief", batch_size=1)
+    response = page_client.post(
+        f"/templates/{template.pk}/use/", {"batch_size": "5", "country": "DE"}
+    )
+    job = Job.objects.get(template=template)
+    assert response.status_code == 302
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert job.config["batch_size"] == 5
+    assert job.config["country"] == "de"
+    template.refresh_from_db()
+    assert template.use_count == 1
+
+
+def test_use_with_bad_overrides_shows_inline_errors_and_creates_nothing(page_client, workspace):
+    template = JobTemplateFactory(workspace=workspace)
+    response = page_client.post(
+        f"/templates/{template.pk}/use/", {"batch_size": "500", "country": "Narnia"}, **HX
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="id_batch_size_error"' in body and 'id="id_country_error"' in body
+    assert not Job.objects.exists()
+
+
+def test_create_and_edit_validate_inline(page_client, workspace):
+    response = page_client.post(
+        "/templates/new/",
+        {"workspace": workspace.pk, "name": "  ", "llm_provider": "anthropic",
+         "writing_strategy": "standard", "max_retries": 3, "batch_size": 1,
+         "metadata": "[1, 2]", "publisher_domain": "not a host"},
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="id_name_error"' in body
+    assert 'id="id_metadata_error"' in body
+    assert 'id="id_publisher_domain_error"' in body
+    page_client.post(
+        "/templates/new/",
+        {"workspace": workspace.pk, "name": "Made", "llm_provider": "openai",
+         "writing_strategy": "expert", "max_retries": 2, "batch_size": 3,
+         "metadata": '{"topic": "x"}', "tags": "x, y"},
+    )
+    made = JobTemplate.objects.get(name="Made")
+    assert made.metadata == {"topic": "x"} and made.tags == ["x", "y"]
+    page_client.post(
+        f"/templates/{made.pk}/edit/",
+        {"name": "Renamed", "llm_provider": "openai", "writing_strategy": "expert",
+         "max_retries": 2, "batch_size": 3, "metadata": "{}"},
+    )
+    made.refresh_from_db()
+    assert made.name == "Renamed"
+
+
+def test_strangers_templates_are_not_found_and_viewers_cannot_star(
+    page_client, viewer_client, workspace, other_workspace
+):
+    stranger = JobTemplateFactory(workspace=other_workspace)
+    assert page_client.post(f"/templates/{stranger.pk}/favorite/").status_code == 404
+    assert page_client.get(f"/templates/{stranger.pk}/use/").status_code == 404
+    mine = JobTemplateFactory(workspace=workspace)
+    assert viewer_client.post(f"/templates/{mine.pk}/favorite/").status_code == 403
