@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 
 from workspaces.models import Membership, Workspace
 from workspaces.services import workspace_rotate_webhook_secret
@@ -27,6 +28,8 @@ class WorkspaceAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     readonly_fields = ["id", "created_at"]
     inlines = [MembershipInline]
+    # Django 6 makes https the default scheme for a URL typed without one; opt in now.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["rotate_webhook_secret"]
 
     @admin.action(description="Rotate the webhook signing secret")
