@@ -157,6 +157,14 @@ def _locked(schedule: ScheduledJob) -> ScheduledJob:
     )
 
 
+def schedule_check_rules(*, schedule: ScheduledJob, now: datetime, check_start: bool) -> None:
+    """The service-level rules (forms call it too, so the admin shows them inline)."""
+    _check_same_workspace(schedule)
+    if check_start:
+        _check_not_in_past(schedule.scheduled_at, now)
+    _check_job_config(schedule)
+
+
 # --- create, edit, delete ----------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105  a local demo login, printed by `m
 SEEDERS = [
     "campaigns.demo.seed",
     "templates_lib.demo.seed",
+    "schedules.demo.seed",
     "marketing.demo.seed",
 ]
 
