@@ -63,10 +63,13 @@ CRON_ALIASES = {
     "@annually": "0 0 1 1 *",
 }
 
-# How far before `after` (in local wall time) a jump starts looking, so that a
-# run whose nominal local time is earlier but resolves later (gap shifts, the
-# second pass of a fold, offsets up to +14h) is still seen.
+# How far before `after` (in local wall time) a jump to a local date starts
+# looking, so that a run whose nominal local time is earlier but resolves later
+# (gap shifts, the second pass of a fold, Samoa skipping a day) is still seen.
 _JUMP_MARGIN = timedelta(days=2)
+# UTC offsets span less than this (-12:00 to +14:00), so a wall time this much
+# earlier than another always resolves to an earlier instant.
+_OFFSET_SPAN = timedelta(hours=26)
 # An rrule or cron line that has produced nothing for this long never will.
 _FIRST_RUN_HORIZON_YEARS = 50
 _MAX_PATTERN_LENGTH = 500
@@ -555,30 +558,43 @@ def _zone_skips_whole_days(name: str) -> bool:
     return max(offsets) - min(offsets) >= timedelta(hours=23)
 
 
-def _date_series_candidates(rec: Recurrence, from_date: date) -> Iterator[datetime]:
-    """Run instants (not yet deduplicated) on matching local dates >= from_date."""
+def _date_series_candidates(
+    rec: Recurrence, from_date: date, skip_before: datetime | None = None
+) -> Iterator[datetime]:
+    """Run instants (not yet deduplicated) on matching local dates >= from_date.
+
+    Wall times before ``skip_before`` (naive local) are not resolved at all.
+    """
     tz = rec._tz
     first_date = rec._local_start.date()
     wall = rec.local_time
     for day in _matching_dates(rec, max(from_date, first_date)):
         # The start's own date runs at the start instant itself, which also keeps
         # a start given in the second pass of a fold.
-        yield rec.start if day == first_date else _resolve(datetime.combine(day, wall), tz)
+        if day == first_date:
+            yield rec.start
+            continue
+        local = datetime.combine(day, wall)
+        if skip_before is None or local >= skip_before:
+            yield _resolve(local, tz)
 
 
 def _date_series(rec: Recurrence, after: datetime | None) -> Iterator[datetime]:
     first_date = rec._local_start.date()
     from_date = first_date
     index = 0
+    skip_before = None
     if after is not None and after > rec.start:
-        jump_to = (_local(after, rec._tz) - _JUMP_MARGIN).date()
+        after_local = _local(after, rec._tz)
+        jump_to = (after_local - _JUMP_MARGIN).date()
         if jump_to > first_date:
             if rec.max_runs is None:
                 from_date = jump_to
+                skip_before = after_local - _OFFSET_SPAN
             elif not _zone_skips_whole_days(rec.timezone):
                 from_date = jump_to
                 index = _count_matching_dates(rec, first_date, jump_to)
-    return _limit(rec, _date_series_candidates(rec, from_date), after, index)
+    return _limit(rec, _date_series_candidates(rec, from_date, skip_before), after, index)
 
 
 # --- cron and rrule: naive local streams -----------------------------------------
@@ -636,10 +652,25 @@ def _cron_locals(line: str, from_local: datetime) -> Iterator[datetime]:
     return iter(sim)
 
 
+def _local_jump_start(after: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+    """The earliest local wall time whose run can be later than ``after``.
+
+    A run at wall time w is w minus the offset in effect there; offsets near
+    ``after`` are no smaller than the smallest seen a day either side of it.
+    """
+    here = after.astimezone(tz).utcoffset()
+    smallest = min(
+        here,
+        (after - timedelta(hours=27)).astimezone(tz).utcoffset(),
+        (after + timedelta(hours=27)).astimezone(tz).utcoffset(),
+    )
+    return _local(after, tz) - (here - smallest) - timedelta(hours=1)
+
+
 def _cron_series(rec: Recurrence, after: datetime | None) -> Iterator[datetime]:
     from_local = rec._local_start
     if after is not None and rec.max_runs is None and after > rec.start:
-        from_local = max(from_local, _local(after, rec._tz) - _JUMP_MARGIN)
+        from_local = max(from_local, _local_jump_start(after, rec._tz))
     locals_ = _cron_locals(rec._spec.line, from_local)
     return _limit(rec, _ordered(locals_, rec._tz, rec._spec.real_time), after, 0)
 
@@ -708,7 +739,7 @@ def _rrule_series(rec: Recurrence, after: datetime | None) -> Iterator[datetime]
     origin = rec._local_start.replace(microsecond=0)
     rule = _rrule_at(rec._spec.text, origin, rec._tz)
     if after is not None and rec.max_runs is None and rule._count is None and after > rec.start:
-        rule = _rebased(rule, origin, _local(after, rec._tz) - _JUMP_MARGIN)
+        rule = _rebased(rule, origin, _local_jump_start(after, rec._tz))
     return _limit(rec, _ordered(rule, rec._tz, both_passes=False), after, 0)
 
 
