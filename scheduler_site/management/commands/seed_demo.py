@@ -18,6 +18,7 @@ SEEDERS = [
     "templates_lib.demo.seed",
     "schedules.demo.seed",
     "marketing.demo.seed",
+    "campaigns.lifecycle_demo.seed",
 ]
 
 
