@@ -148,9 +148,19 @@ def _to_datetime(value: datetime | str, field_name: str) -> datetime:
 
 def _instant(value: datetime | str, timezone: str, field_name: str) -> datetime:
     moment = _to_datetime(value, field_name)
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return _resolve(moment, _zone(timezone))
-    return moment.astimezone(UTC)
+    tz = _zone(timezone)
+    try:
+        instant = (
+            _resolve(moment, tz)
+            if moment.tzinfo is None or moment.utcoffset() is None
+            else moment.astimezone(UTC)
+        )
+        _local(instant, tz)  # must be representable in the zone too
+    except OverflowError:
+        raise RecurrenceError(
+            f"'{value}' is outside the calendar this system can schedule in.", field=field_name
+        ) from None
+    return instant
 
 
 def parse_local_start(value: datetime | str, timezone: str) -> datetime:
@@ -426,7 +436,8 @@ def _first_rrule_run(rec: Recurrence) -> datetime | None:
     rule = _rrule_at(rec._spec.text, origin, rec._tz)
     if not _fires_at_all(rule, origin):
         return None
-    horizon = rec._local_start + relativedelta(years=_FIRST_RUN_HORIZON_YEARS)
+    years = min(_FIRST_RUN_HORIZON_YEARS, 9999 - rec._local_start.year)
+    horizon = rec._local_start + relativedelta(years=years)
     for local in rule:
         if local > horizon:
             return None
@@ -512,7 +523,7 @@ def _matching_dates(rec: Recurrence, first: date) -> Iterator[date]:
         day = date(year, month, _month_day(rec, year, month))
         if day >= first:
             yield day
-        while True:
+        while (year, month) < (9999, 12):
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
             yield date(year, month, _month_day(rec, year, month))
 
@@ -774,6 +785,13 @@ def iter_runs(rec: Recurrence, after: datetime | None = None) -> Iterator[dateti
     """
     if after is not None:
         after = _require_aware(after, "after")
+    try:
+        yield from _series(rec, after)
+    except OverflowError:
+        return  # the series ran off the end of the calendar (year 9999)
+
+
+def _series(rec: Recurrence, after: datetime | None) -> Iterator[datetime]:
     if rec.schedule_type == "once":
         return iter([rec.start] if after is None or rec.start > after else [])
     if rec.schedule_type == "cron":

@@ -814,3 +814,33 @@ def test_an_exotic_rrule_is_described_by_the_rule_itself():
     assert describe(rec) == (
         "Repeats by the rule 'FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=-1' from 2026-01-01 09:00 (UTC)"
     )
+
+
+# --- the edges of the calendar --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schedule_type", "pattern", "start", "expected"),
+    [
+        ("daily", "", "9999-12-30T09:00Z", [utc(9999, 12, 30, 9), utc(9999, 12, 31, 9)]),
+        (
+            "monthly",
+            "monthly:31",
+            "9999-11-30T09:00Z",
+            [utc(9999, 11, 30, 9), utc(9999, 12, 31, 9)],
+        ),
+        ("weekly", "", "9999-12-24T09:00Z", [utc(9999, 12, 24, 9), utc(9999, 12, 31, 9)]),
+        ("cron", "0 9 * * *", "9999-12-29T09:00Z", [utc(9999, 12, 29, 9), utc(9999, 12, 30, 9)]),
+    ],
+)
+def test_a_series_that_reaches_year_9999_simply_ends(schedule_type, pattern, start, expected):
+    rec = build(schedule_type, start, "UTC", pattern)
+    runs = list(iter_runs(rec))
+    assert runs[: len(expected)] == expected
+    assert next_run(rec, after=utc(9999, 12, 31, 12)) is None
+
+
+def test_a_start_the_zone_cannot_show_names_scheduled_at():
+    with pytest.raises(RecurrenceError) as caught:
+        build("daily", "9999-12-31T23:00Z", "Pacific/Kiritimati")
+    assert caught.value.field == "scheduled_at"
