@@ -290,8 +290,12 @@ def _parse_rrule(pattern: str) -> _RRule:
         raise RecurrenceError(f"'{pattern}' is not an RRULE: it needs FREQ=... .")
     if "FREQ=SECONDLY" in upper:
         raise RecurrenceError("FREQ=SECONDLY is too frequent; the finest is FREQ=MINUTELY.")
+    if "COUNT=" in upper and "UNTIL=" in upper:
+        raise RecurrenceError("Give COUNT or UNTIL, not both (RFC 5545).")
     # Validate the syntax now (the start does not matter for that).
-    _rrule_at(text, datetime(2000, 1, 1), zoneinfo.ZoneInfo("UTC"))
+    rule = _rrule_at(text, datetime(2000, 1, 1), zoneinfo.ZoneInfo("UTC"))
+    if rule._interval < 1:
+        raise RecurrenceError("INTERVAL must be 1 or more.")
     return _RRule(text)
 
 

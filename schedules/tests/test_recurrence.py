@@ -720,6 +720,17 @@ def test_a_scheduled_at_that_is_not_a_date_names_its_field():
             "DTSTART",
         ),
         ({"schedule_type": "rrule", "pattern": "FREQ=SECONDLY"}, "recurrence_pattern", "MINUTELY"),
+        ({"schedule_type": "rrule", "pattern": "FREQ=DAILY;INTERVAL=0"}, "recurrence_pattern", "1"),
+        (
+            {"schedule_type": "rrule", "pattern": "FREQ=DAILY;COUNT=2;UNTIL=20270101"},
+            "recurrence_pattern",
+            "not both",
+        ),
+        (
+            {"schedule_type": "rrule", "pattern": "FREQ=DAILY;BYHOUR=25"},
+            "recurrence_pattern",
+            "hour",
+        ),
         ({"schedule_type": "once", "pattern": "daily"}, "recurrence_pattern", "once"),
         ({"schedule_type": "daily", "pattern": "weekly:monday"}, "recurrence_pattern", "daily"),
         ({"end": "2026-05-31T09:00:00Z"}, "recurrence_end_date", "before scheduled_at"),
