@@ -16,7 +16,12 @@ Resolution of a local wall time that a DST change makes awkward:
   PEP 495's ``fold=0`` means for a gap time.
 * in a fall-back fold (the time exists twice) a fixed time runs once, at the
   first occurrence (``fold=0``). Cron lines whose minute or hour field is a
-  wildcard step in real time, so they run in both passes of the repeated hour.
+  wildcard step in real time, so they run in both passes of the repeated hour
+  (cronsim's and Debian cron's rule).
+
+cronsim is asked for naive wall times only and the engine resolves them like
+every other type: on its own, cronsim would run a fixed gap time at the end of
+the gap (02:30 -> 03:00) and drop a stepped one ("0 */2 * * *" at 02:00).
 
 Two nominal times that resolve to the same instant (a gap time shifted onto an
 existing run) produce one run: every series is strictly increasing.
