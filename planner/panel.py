@@ -106,8 +106,14 @@ def act(request, kind: str, pk, action: str):
     except ValidationError as error:
         return _answer(request, kind, pk, error_text(error), "error", status=422)
     except marketing_services.ConflictError as error:
-        return _answer(request, kind, pk, error.summary, "error", status=422)
+        return _answer(request, kind, pk, conflict_text(error), "error", status=422)
     return _answer(request, kind, pk, message, "success")
+
+
+def conflict_text(error) -> str:
+    """The refusal with its reasons (channel, time, the other post), for a toast."""
+    reasons = [conflict.message for conflict in error.conflicts[:3]]
+    return " ".join([error.summary, *reasons])
 
 
 def _answer(request, kind, pk, message: str, level: str, *, status: int = 200):
@@ -254,7 +260,7 @@ def move_event(request, *, kind: str, pk, occurrence: str, to: datetime, scope: 
         try:
             marketing_services.post_reschedule(post=post, scheduled_for=to)
         except marketing_services.ConflictError as error:
-            raise ValidationError(error.summary) from None
+            raise ValidationError(conflict_text(error)) from None
         return f"Moved to {_label(to)}."
     if kind != "occurrence":
         raise ValidationError("Only scheduled runs and posts can be moved.")
@@ -298,4 +304,3 @@ def _schedule_zone(schedule):
 def _label(moment: datetime) -> str:
     local = moment.astimezone(timezone.get_current_timezone())
     return local.strftime("%a %b %-d, %H:%M")
-

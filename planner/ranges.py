@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar as stdlib_calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 VIEWS = ("month", "week", "day", "agenda")
@@ -39,8 +39,9 @@ class ViewRange:
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    # A zone whose midnight falls in a gap (some DST rules) resolves forward.
-    return datetime.combine(day, time.min, tzinfo=zone)
+    # UTC at once: arithmetic between two datetimes sharing a ZoneInfo ignores
+    # their offsets, which would make a DST week look 7 days long.
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 def parse_view(value: str | None) -> str:
