@@ -84,13 +84,14 @@ def configure_test_broker(app, base_dir: Path) -> TestBroker:
     # Settings derive the folder from VAR_DIR: give the worker a VAR_DIR of
     # its own and make this process write to the same folder.
     folder = base_dir / "celery-broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     app.conf.broker_url = "filesystem://"
     app.conf.broker_transport_options = {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
     env = {"CELERY_BROKER_URL": "filesystem://", "VAR_DIR": str(base_dir)}
