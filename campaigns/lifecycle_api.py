@@ -91,6 +91,14 @@ class CampaignScheduleSerializer(serializers.Serializer):
     campaign = serializers.UUIDField(
         required=False, help_text="The campaign to schedule; omit it and give a name to create one."
     )
+    name = serializers.CharField(
+        required=False,
+        max_length=255,
+        help_text=(
+            "Without `campaign`: create a campaign with this name (and any of description, "
+            "color, tags, target_job_count, target_budget_usd, start_date, end_date, workspace)."
+        ),
+    )
     scheduled_at = serializers.CharField(
         help_text="When it starts: ISO 8601; without an offset, wall time in `timezone`."
     )
@@ -98,6 +106,13 @@ class CampaignScheduleSerializer(serializers.Serializer):
         required=False, help_text="IANA zone; defaults to the campaign's (or workspace's)."
     )
     recurrence = RecurrenceInputSerializer(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if not attrs.get("campaign") and not attrs.get("name"):
+            raise serializers.ValidationError(
+                {"campaign": ["Give the campaign to schedule, or a name to create one."]}
+            )
+        return attrs
 
     def validate_timezone(self, value: str) -> str:
         try:
@@ -142,7 +157,7 @@ class CampaignLifecycleMixin:
 
     # --- list-level routes ---------------------------------------------------------
 
-    @extend_schema(request=CampaignScheduleSerializer, responses={200: None, 201: None})
+    @extend_schema(request=CampaignScheduleSerializer)
     @action(detail=False, methods=["post"], url_path="schedule")
     def schedule(self, request):
         """Schedule a campaign to start later (paused until then), optionally recurring."""

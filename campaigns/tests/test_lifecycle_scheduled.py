@@ -228,3 +228,11 @@ def test_a_schedule_added_while_the_campaign_waits_is_held_at_the_next_run(works
     lifecycle.campaign_lifecycle_run()
     late.refresh_from_db()
     assert late.status == ScheduledJob.Status.ACTIVE
+
+
+def test_schedule_without_a_campaign_or_a_name_is_a_400(api, workspace, frozen):
+    response = api.post(f"{URL}/schedule", {"scheduled_at": "2026-12-01T09:00:00Z"}, format="json")
+
+    assert response.status_code == 400
+    assert "name to create one" in response.json()["campaign"][0]
+    assert Campaign.objects.count() == 0
