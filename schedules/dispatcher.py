@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 MAX_SCAN_PER_SCHEDULE = 20_000
 IN_FLIGHT = (Job.Status.PENDING, Job.Status.QUEUED, Job.Status.RUNNING)
 HEARTBEAT_RETENTION = timedelta(hours=6)
+ENQUEUE_CHUNK = 100
 
 
 @dataclass
@@ -183,13 +184,13 @@ def dispatch_batch(*, now: datetime, batch_size: int, lookahead: timedelta) -> t
             events += _advance(schedule, plan)
         created = _insert_jobs(jobs)
         _count_runs(schedules, created)
-        ScheduledJob.objects.bulk_update(
-            schedules, ["next_run_at", "run_count", "last_run_at", "status", "updated_at"]
-        )
+        _save_advanced(schedules)
         ScheduleEvent.objects.bulk_create(events)
-        enqueue_after_commit(
-            [job for job in created if job.status == Job.Status.PENDING and not _held(job)]
-        )
+        runnable = [job for job in created if job.status == Job.Status.PENDING and not _held(job)]
+        # Several smaller publishes: each gets the full broker publish budget, so a
+        # slow broker delays a batch instead of leaving most of it to the sweeper.
+        for start in range(0, len(runnable), ENQUEUE_CHUNK):
+            enqueue_after_commit(runnable[start : start + ENQUEUE_CHUNK])
     return len(schedules), len(created)
 
 
@@ -242,6 +243,27 @@ def overlap_decision(policy: str, *, started: int, waiting: int) -> str:
     if policy == ScheduledJob.OverlapPolicy.QUEUE_ONE and waiting == 0:
         return "hold"
     return "skip"
+
+
+ADVANCED_FIELDS = ("next_run_at", "run_count", "last_run_at", "status", "updated_at")
+
+
+def _save_advanced(schedules: list[ScheduledJob]) -> None:
+    """One UPDATE per row through executemany (pipelined by psycopg 3): Django's
+    bulk_update builds a CASE per field per row and took half the dispatch time."""
+    fields = [ScheduledJob._meta.get_field(name) for name in ADVANCED_FIELDS]
+    pk = ScheduledJob._meta.pk
+    table = connection.ops.quote_name(ScheduledJob._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    # Only quoted model metadata is interpolated; every value is a parameter.
+    sql = f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name(pk.column)} = %s"  # noqa: S608
+    rows = [
+        [f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields]
+        + [pk.get_db_prep_value(s.pk, connection)]
+        for s in schedules
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _held(job: Job) -> bool:
