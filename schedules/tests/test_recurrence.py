@@ -450,14 +450,18 @@ def test_cron_agrees_with_cronsim_everywhere_outside_a_gap(line, zone):
     assert all(exists(t) for t in theirs)
 
 
-def test_cronsim_alone_runs_a_gap_time_at_the_end_of_the_gap_which_the_engine_does_not():
+def test_cronsim_alone_would_move_or_drop_gap_times_which_the_engine_does_not():
     """Why the engine resolves cron wall times itself: cronsim moves 02:30 to
-    03:00 on spring-forward day; the product rule is 03:30 (shifted by the gap)."""
+    03:00 on spring-forward day and skips 02:00 of an every-2-hours line; the
+    product rule is "shifted by the gap, never dropped"."""
     tz = ZoneInfo(NY)
     sim = CronSim("30 2 * * *", datetime(2026, 3, 8, 0, 0, tzinfo=tz))
     assert next(sim).isoformat() == "2026-03-08T03:00:00-04:00"
     rec = build("cron", "2026-03-08T00:00", NY, "30 2 * * *")
     assert wall([next_run(rec)], NY) == ["2026-03-08T03:30-04:00"]
+    # And a stepped hour line loses its 02:00 run altogether.
+    stepped = CronSim("0 */2 * * *", datetime(2026, 3, 8, 0, 0, tzinfo=tz))
+    assert next(stepped).isoformat() == "2026-03-08T04:00:00-04:00"
 
 
 # --- rrule --------------------------------------------------------------------------
