@@ -326,3 +326,17 @@ def test_viewers_cannot_schedule_but_can_read_the_lists(viewer_api, workspace):
     assert viewer_api.get(f"{URL}/{campaign.pk}/children").status_code == 200
     campaign.refresh_from_db()
     assert campaign.scheduled_at is None
+
+
+def test_shift_days_keeps_the_local_time_across_a_dst_change(api, workspace):
+    source = CampaignFactory(
+        workspace=workspace,
+        timezone="America/New_York",
+        # 09:00 EDT on the Friday before clocks fall back.
+        start_date=datetime(2026, 10, 30, 13, 0, tzinfo=UTC),
+    )
+
+    response = api.post(f"{URL}/{source.pk}/duplicate", {"shift_days": 7}, format="json")
+
+    # 09:00 EST a week later is 14:00 UTC, not 13:00.
+    assert response.json()["start_date"] == "2026-11-06T14:00:00Z"
