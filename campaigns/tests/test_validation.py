@@ -38,6 +38,8 @@ URL = "/api/v1/campaigns"
         ("tags", ["x" * 65]),
         ("tags", [f"tag{n}" for n in range(51)]),
         ("tags", None),
+        ("tags", ["nul\x00byte"]),
+        ("name", "nul\x00byte"),
         ("status", "deleted"),
         ("status", "ACTIVE"),
         ("start_date", "yesterday"),

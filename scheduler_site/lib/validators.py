@@ -50,6 +50,8 @@ def normalize_tags(value) -> list[str]:
         tag = item.strip()
         if not tag:
             raise ValidationError("Tags cannot be empty.")
+        if "\x00" in tag:
+            raise ValidationError("Tags cannot contain NUL characters.")
         if len(tag) > MAX_TAG_LENGTH:
             raise ValidationError(
                 f"Tag '{tag[:20]}...' is longer than {MAX_TAG_LENGTH} characters."
@@ -103,9 +105,22 @@ def validate_hostname(value: str) -> None:
     normalize_hostname(value)
 
 
+def _contains_nul(value) -> bool:
+    # PostgreSQL's jsonb cannot store U+0000; refuse it as bad input, not a 500.
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
 def validate_metadata(value) -> None:
     if not isinstance(value, dict):
         raise ValidationError("Metadata must be a JSON object.")
+    if _contains_nul(value):
+        raise ValidationError("Metadata cannot contain NUL characters.")
     size = len(json.dumps(value, separators=(",", ":"), default=str).encode())
     if size > MAX_METADATA_BYTES:
         raise ValidationError(f"Metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}.")

@@ -38,6 +38,8 @@ URL = "/api/v1/templates"
         ("metadata", 5),
         ("metadata", None),
         ("metadata", {"blob": "x" * (16 * 1024)}),
+        ("metadata", {"nested": [{"nul": "a\x00b"}]}),
+        ("metadata", {"key\x00": 1}),
         ("publisher_domain", "https://forbes.com"),
         ("publisher_domain", "forbes"),
         ("publisher_domain", "forbes .com"),
