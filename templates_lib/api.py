@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -95,6 +95,13 @@ class JobTemplateFilter(django_filters.FilterSet):
         return queryset.filter(is_favorite=True) if value else queryset
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("workspace", str, description="Narrow to one workspace (id or slug).")
+        ]
+    )
+)
 class JobTemplateViewSet(WorkspaceScopedModelViewSet):
     """Reusable job configurations, favourites first."""
 

@@ -47,7 +47,7 @@ def test_schema_documents_filters_search_ordering_and_pagination(schema):
     template_names = {p["name"] for p in schema["paths"]["/api/v1/templates/"]["get"]["parameters"]}
 
     assert {"status", "tag", "search", "ordering", "page", "page_size", "workspace"} <= names
-    assert {"campaign_id", "favorites_only", "tag", "search"} <= template_names
+    assert {"campaign_id", "favorites_only", "tag", "search", "workspace"} <= template_names
 
 
 def test_schema_documents_put_as_a_partial_update(schema):

@@ -166,3 +166,19 @@ def test_seed_use_case_three_builds_a_template_library(api):
     favourites = api.get(f"{URL}?favorites_only=true").json()["results"]
 
     assert sorted(row["name"] for row in favourites) == ["Forbes Expert", "TechCrunch Standard"]
+
+
+def test_list_narrows_to_one_of_my_workspaces(api, user, workspace, other_workspace):
+    from workspaces.tests.factories import WorkspaceFactory
+
+    team = WorkspaceFactory(owner=user)
+    JobTemplateFactory(workspace=workspace, name="Personal")
+    JobTemplateFactory(workspace=team, name="Team")
+    JobTemplateFactory(workspace=other_workspace, name="Theirs")
+
+    def names(query):
+        return [row["name"] for row in api.get(f"{URL}?{query}").json()["results"]]
+
+    assert names(f"workspace={team.slug}") == ["Team"]
+    assert names(f"workspace={workspace.pk}") == ["Personal"]
+    assert names(f"workspace={other_workspace.pk}") == []
