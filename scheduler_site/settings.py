@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignRecurrenceTypeEnum": "campaigns.models.Campaign.RecurrenceType",
         "JobStatusEnum": "jobs.models.Job.Status",
         "ScheduledJobStatusEnum": "schedules.models.ScheduledJob.Status",
+        "WaveTypeEnum": "marketing.models.Wave.Type",
     },
 }
 
