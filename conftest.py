@@ -187,7 +187,8 @@ def browser_page(chromium, live_server):
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1440, "height": 960}, locale="en-US"
     )
-    context.set_default_timeout(10_000)
+    # Generous: CI machines are shared and a page may wait on a busy CPU.
+    context.set_default_timeout(20_000)
     tab = context.new_page()
     yield tab
     context.close()

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 
 from campaigns.forms import LocalDateTimeInput
 from campaigns.models import Campaign
-from schedules import recurrence
-from schedules.models import ScheduledJob
 from scheduler_site.lib.validators import validate_timezone
 from scheduler_site.pages import zone_or_default
+from schedules import recurrence
+from schedules.models import ScheduledJob
 from templates_lib.models import JobTemplate
 
 PATTERN_HELP = (
@@ -47,6 +47,7 @@ class ScheduleForm(forms.ModelForm):
     )
     recurrence_end_date = WallClockField(label="Ends", required=False)
     timezone = forms.CharField(
+        label="Time zone",
         max_length=64,
         validators=[validate_timezone],
         widget=forms.TextInput(attrs={"list": "zones", "autocomplete": "off"}),
@@ -75,7 +76,9 @@ class ScheduleForm(forms.ModelForm):
 
     def __init__(self, *args, campaigns=None, templates=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = campaigns if campaigns is not None else Campaign.objects.none()
+        self.fields["campaign"].queryset = (
+            campaigns if campaigns is not None else Campaign.objects.none()
+        )
         self.fields["template"].queryset = (
             templates if templates is not None else JobTemplate.objects.none()
         )

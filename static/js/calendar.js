@@ -13,11 +13,22 @@
   function refreshCalendar() {
     var root = calendarRoot();
     if (!root || !window.htmx) return;
-    htmx.ajax("GET", root.dataset.refreshUrl, { target: "#calendar", swap: "outerHTML" });
+    // The address bar holds the current view, date, zone and filters.
+    var url = window.location.pathname.indexOf("/calendar/") === 0
+      ? window.location.pathname + window.location.search : root.dataset.refreshUrl;
+    htmx.ajax("GET", url, { target: "#calendar", swap: "outerHTML" });
   }
 
-  function dropTargetOf(el) {
-    return el && el.closest ? el.closest(".slot, .day") : null;
+  // The slot under the pointer, even when another event chip covers it.
+  function dropTargetOf(el, clientY) {
+    if (!el || !el.closest) return null;
+    var col = el.closest(".daycol");
+    if (col) {
+      var slots = col.querySelectorAll(".slot");
+      var index = Math.floor((clientY - col.getBoundingClientRect().top) / 24);
+      return slots[Math.max(0, Math.min(slots.length - 1, index))] || null;
+    }
+    return el.closest(".day");
   }
 
   function targetTime(target) {
@@ -89,7 +100,7 @@
     document.querySelectorAll(".drop-target").forEach(function (n) { n.classList.remove("drop-target"); });
   });
   document.addEventListener("dragover", function (e) {
-    var target = dragged && dropTargetOf(e.target);
+    var target = dragged && dropTargetOf(e.target, e.clientY);
     if (!target) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = "move";
@@ -97,7 +108,7 @@
     target.classList.add("drop-target");
   });
   document.addEventListener("drop", function (e) {
-    var target = dragged && dropTargetOf(e.target);
+    var target = dragged && dropTargetOf(e.target, e.clientY);
     if (!target) return;
     e.preventDefault();
     target.classList.remove("drop-target");
