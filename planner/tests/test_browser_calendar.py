@@ -27,7 +27,7 @@ def marketer(user, workspace):
     return user
 
 
-def sign_in(page, username="alice", password="pw-for-tests-123"):
+def sign_in(page, username="alice", password="pw-for-tests-123"):  # noqa: S107 - the fixture user
     page.goto("/accounts/login/?next=/calendar/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
