@@ -249,15 +249,6 @@ class PostSerializer(serializers.ModelSerializer):
         return AttemptSerializer(post.job.attempt_log.all(), many=True).data
 
 
-class CalendarPostSerializer(PostSerializer):
-    class Meta(PostSerializer.Meta):
-        fields = [f for f in PostSerializer.Meta.fields if f not in ("attempts", "workspace")]
-        read_only_fields = fields
-
-    def get_attempts(self, post):  # pragma: no cover - not in fields
-        return []
-
-
 class PostCreateSerializer(serializers.Serializer):
     channel_id = serializers.UUIDField()
     content_item_id = serializers.UUIDField(required=False, allow_null=True)
@@ -731,13 +722,7 @@ class CalendarView(APIView):
                 {"end_date": [f"The range is longer than {selectors.MAX_CALENDAR_DAYS} days."]}
             )
         days = selectors.calendar_days(workspace=workspace, start=start, end=end, zone=zone)
-        serializer_context = {"request": request}
-        return Response(
-            {
-                day: CalendarPostSerializer(posts, many=True, context=serializer_context).data
-                for day, posts in days.items()
-            }
-        )
+        return Response(days)
 
 
 class PublishingPauseView(APIView):

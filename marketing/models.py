@@ -209,7 +209,8 @@ class Wave(models.Model):
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="waves"
     )
     wave_id = models.CharField(max_length=64, default=generate_wave_id)
-    content_item = models.ForeignKey(ContentItem, on_delete=models.PROTECT, related_name="waves")
+    # CASCADE so deleting a workspace works; content_delete refuses content in use.
+    content_item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="waves")
     type = models.CharField(max_length=16, choices=Type.choices)
     start_at = models.DateTimeField(null=True, blank=True)
     delay_seconds = models.PositiveIntegerField(
@@ -281,7 +282,7 @@ class Post(models.Model):
         ChannelAccount, on_delete=models.CASCADE, related_name="posts"
     )
     content_item = models.ForeignKey(
-        ContentItem, null=True, blank=True, on_delete=models.PROTECT, related_name="posts"
+        ContentItem, null=True, blank=True, on_delete=models.CASCADE, related_name="posts"
     )
     wave = models.ForeignKey(
         Wave, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"

@@ -185,7 +185,20 @@ def topoff_slots(
                 window_end=window_end,
             )
         )
-    created = insert_planned_slots(workspace_id=workspace.pk, rows=rows)
+    # Skip what is already there with one indexed read: a re-run then costs a
+    # SELECT, not a conflicting INSERT per row. ON CONFLICT still guards the
+    # race with a concurrent run.
+    existing = set(
+        Post.objects.filter(
+            workspace=workspace,
+            scheduled_for__gte=window_start,
+            scheduled_for__lt=window_end,
+        )
+        .order_by()
+        .values_list("channel_account_id", "scheduled_for")
+    )
+    missing = [row for row in rows if row not in existing]
+    created = insert_planned_slots(workspace_id=workspace.pk, rows=missing)
     return TopoffResult(
         accounts_processed=len(channels),
         instances_created=created,
@@ -757,7 +770,14 @@ def wave_create(
         now=now,
     )
     if dry_run:
-        return WavePreview(conflicts=plan.conflicts, placements=plan.placements)
+        fills = {key: slot for key, slot in plan.slots.items() if slot is not None}
+        placements = [
+            rules.Placement(p.channel_id, p.scheduled_for, str(fills[p.channel_id].pk))
+            if p.channel_id in fills
+            else p
+            for p in plan.placements
+        ]
+        return WavePreview(conflicts=plan.conflicts, placements=placements)
     _refuse_if_conflicts(plan.conflicts, "The wave")
     wave = Wave(
         workspace=workspace,

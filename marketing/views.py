@@ -38,20 +38,33 @@ from scheduler_site.pages import (
     writable_workspaces,
 )
 
-ZONES = ["UTC", "America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris",
-         "Asia/Tokyo", "Australia/Sydney"]
+ZONES = [
+    "UTC",
+    "America/Los_Angeles",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Paris",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+]
 PLATFORMS = [value for value, _ in ChannelAccount.Platform.choices]
 
 
 @page
 def channel_list(request):
     now = timezone.now()
-    channels = scoped(request, channel_rows()).annotate(
-        planned_ahead=Count("posts", filter=Q(posts__status="planned", posts__scheduled_for__gte=now)),
-        scheduled_ahead=Count(
-            "posts", filter=Q(posts__status="scheduled", posts__scheduled_for__gte=now)
-        ),
-    ).order_by("name")
+    channels = (
+        scoped(request, channel_rows())
+        .annotate(
+            planned_ahead=Count(
+                "posts", filter=Q(posts__status="planned", posts__scheduled_for__gte=now)
+            ),
+            scheduled_ahead=Count(
+                "posts", filter=Q(posts__status="scheduled", posts__scheduled_for__gte=now)
+            ),
+        )
+        .order_by("name")
+    )
     context = {
         "channels": channels,
         "writable": writable_workspaces(request),
@@ -110,17 +123,22 @@ def _save_cadence(request, channel):
             )
     channel.refresh_from_db()
     context = _channel_context(request, channel, cadence_form=form)
-    template = "marketing/channel_detail.html#cadence" if request.htmx else "marketing/channel_detail.html"
+    template = (
+        "marketing/channel_detail.html#cadence" if request.htmx else "marketing/channel_detail.html"
+    )
     return render(request, template, context, status=422)
 
 
 @page
 def channel_create(request):
-    form = ChannelForm(request.POST or None, initial={
-        "schedule_timezone": getattr(current_workspace(request), "timezone", "UTC"),
-        "posts_per_week": 7,
-        "schedule_times": ["10:00"],
-    })
+    form = ChannelForm(
+        request.POST or None,
+        initial={
+            "schedule_timezone": getattr(current_workspace(request), "timezone", "UTC"),
+            "posts_per_week": 7,
+            "schedule_times": ["10:00"],
+        },
+    )
     add_workspace_choice(form, request, current_workspace(request))
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["workspace"]
@@ -168,7 +186,9 @@ def channel_pause(request, pk):
     channel = get_scoped_or_404(request, channel_rows(), pk)
     require_write(request, channel.workspace_id)
     services.channel_pause(channel=channel)
-    return _channel_answer(request, channel, "Channel paused: nothing publishes and top-off skips it.")
+    return _channel_answer(
+        request, channel, "Channel paused: nothing publishes and top-off skips it."
+    )
 
 
 @require_POST
@@ -180,7 +200,9 @@ def channel_resume(request, pk):
         result = services.channel_resume(channel=channel)
     except ValidationError as error:
         return _channel_answer(request, channel, error_text(error), "error")
-    note = f" {result.missed} post(s) whose time passed were marked missed." if result.missed else ""
+    note = (
+        f" {result.missed} post(s) whose time passed were marked missed." if result.missed else ""
+    )
     return _channel_answer(request, channel, "Channel resumed." + note)
 
 
@@ -278,9 +300,13 @@ def _simple_form(request, form, title: str, submit: str, *, intro: str = ""):
 
 def _workspace_choices(request):
     workspace = current_workspace(request)
-    channels = scoped(request, ChannelAccount.objects.all()).filter(workspace=workspace, is_active=True)
-    content = scoped(request, ContentItem.objects.all()).filter(workspace=workspace).exclude(
-        status=ContentItem.Status.ARCHIVED
+    channels = scoped(request, ChannelAccount.objects.all()).filter(
+        workspace=workspace, is_active=True
+    )
+    content = (
+        scoped(request, ContentItem.objects.all())
+        .filter(workspace=workspace)
+        .exclude(status=ContentItem.Status.ARCHIVED)
     )
     return workspace, channels.order_by("name"), content.order_by("-created_at")
 
@@ -306,8 +332,13 @@ def post_create(request):
             return redirect_with_feedback(
                 request, _calendar_on(form.cleaned_data["scheduled_for"]), "Post scheduled."
             )
-    return _simple_form(request, form, "New post", "Schedule post",
-                        intro="Times are in your display time zone: " + request.display_tz)
+    return _simple_form(
+        request,
+        form,
+        "New post",
+        "Schedule post",
+        intro="Times are in your display time zone: " + request.display_tz,
+    )
 
 
 @page
@@ -335,8 +366,13 @@ def wave_create(request):
             return redirect_with_feedback(
                 request, _calendar_on(data["start_at"] or timezone.now()), "Wave scheduled."
             )
-    return _simple_form(request, form, "New wave", "Schedule wave",
-                        intro="One piece of content across several channels.")
+    return _simple_form(
+        request,
+        form,
+        "New wave",
+        "Schedule wave",
+        intro="One piece of content across several channels.",
+    )
 
 
 def _calendar_on(moment) -> str:

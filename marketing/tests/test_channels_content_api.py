@@ -179,3 +179,20 @@ def test_the_demo_has_channels_slots_and_one_wave_of_each_type():
     assert Wave.objects.count() == 3
     assert Post.objects.filter(status="planned").exists()
     assert not Post.objects.filter(wave__isnull=False).exclude(status="scheduled").exists()
+
+
+def test_deleting_a_workspace_takes_its_channels_content_posts_and_waves(workspace, make_channel):
+    from marketing import services
+
+    channel = make_channel()
+    video = ContentItemFactory(workspace=workspace)
+    with time_machine.travel(datetime(2026, 1, 5, tzinfo=UTC), tick=False):
+        services.topoff_slots(workspace=workspace)
+        services.wave_create(
+            workspace=workspace,
+            content_item_id=video.pk,
+            type="independent",
+            channel_ids=[channel.pk],
+        )
+    workspace.delete()
+    assert (Post.objects.count(), Wave.objects.count(), ContentItem.objects.count()) == (0, 0, 0)

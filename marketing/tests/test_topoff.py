@@ -235,3 +235,13 @@ def test_two_concurrent_top_offs_create_each_slot_once(requires_postgres):
     assert errors == []
     assert sorted(results)[1] + sorted(results)[0] == 20 * 56
     assert Post.objects.count() == 20 * 56
+
+
+def test_the_database_itself_refuses_a_second_post_at_the_same_instant(workspace, make_channel):
+    from django.db import IntegrityError, transaction
+
+    channel = make_channel()
+    at = NOW + timedelta(hours=3)
+    Post.objects.create(workspace=workspace, channel_account=channel, scheduled_for=at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Post.objects.create(workspace=workspace, channel_account=channel, scheduled_for=at)
