@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 
 from marketing import services
@@ -25,16 +26,13 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "handle", "workspace__name"]
     list_select_related = ["workspace"]
     readonly_fields = ["created_at", "updated_at", "masked_settings"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     exclude = ["settings"]  # secrets: edited through the API, shown masked here
     actions = ["top_off_now", "pause", "resume"]
 
     @admin.display(description="Settings")
     def masked_settings(self, obj: ChannelAccount) -> dict:
         return obj.public_settings
-
-    def save_model(self, request, obj, form, change):
-        obj.full_clean()
-        super().save_model(request, obj, form, change)
 
     @admin.action(description="Top off 28 days now")
     def top_off_now(self, request, queryset: QuerySet[ChannelAccount]):
@@ -69,6 +67,7 @@ class ContentItemAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["title", "body"]
     list_select_related = ["workspace", "campaign"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def delete_model(self, request, obj):
         try:
