@@ -1,4 +1,4 @@
-"""Schedule pages: list, detail (description, next runs, history, audit), forms with a live preview."""
+"""Schedule pages: list, detail (next runs, history, audit), forms with a live preview."""
 
 from __future__ import annotations
 
@@ -12,10 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
-from schedules import recurrence, services
-from schedules.forms import ScheduleForm
-from schedules.models import ScheduledJob
-from schedules.selectors import schedule_events, schedule_runs, scheduled_jobs
 from scheduler_site.pages import (
     add_workspace_choice,
     apply_validation_error,
@@ -30,6 +26,10 @@ from scheduler_site.pages import (
     scoped,
     zone_or_default,
 )
+from schedules import recurrence, services
+from schedules.forms import ScheduleForm
+from schedules.models import ScheduledJob
+from schedules.selectors import schedule_events, schedule_runs, scheduled_jobs
 from templates_lib.models import JobTemplate
 
 PREVIEW_COUNT = 5
@@ -52,9 +52,9 @@ def _filtered(request):
     if (status := request.GET.get("status", "")) in ScheduledJob.Status.values:
         rows = rows.filter(status=status)
     if campaign := request.GET.get("campaign", ""):
-        rows = rows.filter(campaign__in=scoped(request, Campaign.objects.all()).filter(
-            pk__in=_uuids([campaign])
-        ))
+        rows = rows.filter(
+            campaign__in=scoped(request, Campaign.objects.all()).filter(pk__in=_uuids([campaign]))
+        )
     if query := request.GET.get("q", "").strip():
         rows = rows.filter(Q(name__icontains=query) | Q(description__icontains=query))
     return rows.order_by("status", "next_run_at", "name")
@@ -207,7 +207,8 @@ def _preview_context(data, form) -> dict:
     if data is None and form is not None:
         initial = {**form.initial}
         data = {
-            "schedule_type": initial.get("schedule_type") or getattr(form.instance, "schedule_type", ""),
+            "schedule_type": initial.get("schedule_type")
+            or getattr(form.instance, "schedule_type", ""),
             "timezone": initial.get("timezone") or getattr(form.instance, "timezone", ""),
             "recurrence_pattern": getattr(form.instance, "recurrence_pattern", ""),
             "scheduled_at": initial.get("scheduled_at"),
@@ -221,7 +222,11 @@ def preview_runs(data) -> dict:
     """Description and next runs, or the reason there are none; never an exception."""
     kind = (data.get("schedule_type") or "").strip()
     zone = (data.get("timezone") or "").strip()
-    start = (data.get("scheduled_at") or "").strip() if isinstance(data.get("scheduled_at"), str) else ""
+    start = (
+        (data.get("scheduled_at") or "").strip()
+        if isinstance(data.get("scheduled_at"), str)
+        else ""
+    )
     if not (kind and zone and start):
         return {"error": "Choose how it repeats, a first run and a time zone to see the next runs."}
     end = (data.get("recurrence_end_date") or "").strip() or None
@@ -234,7 +239,9 @@ def preview_runs(data) -> dict:
             end=recurrence.parse_local_start(end, zone) if end else None,
         )
         after = max(rec.start, timezone.now()) if kind != "once" else None
-        runs = recurrence.next_runs(rec, after - recurrence_tick() if after else None, PREVIEW_COUNT)
+        runs = recurrence.next_runs(
+            rec, after - recurrence_tick() if after else None, PREVIEW_COUNT
+        )
         description = recurrence.describe(rec)
     except (recurrence.RecurrenceError, ValueError) as error:
         return {"error": getattr(error, "message", str(error))}
@@ -255,8 +262,12 @@ def recurrence_tick():
 @require_POST
 @page
 def schedule_pause(request, pk):
-    return _act(request, pk, lambda s: services.schedule_pause(schedule=s, actor=request.user),
-                "Schedule paused. Nothing runs until you resume it.")
+    return _act(
+        request,
+        pk,
+        lambda s: services.schedule_pause(schedule=s, actor=request.user),
+        "Schedule paused. Nothing runs until you resume it.",
+    )
 
 
 @require_POST
@@ -272,8 +283,12 @@ def schedule_resume(request, pk):
 @require_POST
 @page
 def schedule_run_now(request, pk):
-    return _act(request, pk, lambda s: services.schedule_run_now(schedule=s, actor=request.user),
-                "A run was started now.")
+    return _act(
+        request,
+        pk,
+        lambda s: services.schedule_run_now(schedule=s, actor=request.user),
+        "A run was started now.",
+    )
 
 
 def _act(request, pk, action, success: str):

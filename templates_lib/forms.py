@@ -86,7 +86,7 @@ class TemplateUseForm(forms.Form):
     publisher_domain = forms.CharField(required=False, max_length=253)
     llm_model = forms.CharField(required=False, max_length=128, label="LLM model")
     writing_strategy = forms.ChoiceField(
-        required=False, choices=[("", "Template's")] + list(JobTemplate.WritingStrategy.choices)
+        required=False, choices=[("", "Template's"), *JobTemplate.WritingStrategy.choices]
     )
     country = forms.CharField(required=False, max_length=2)
     language = forms.CharField(required=False, max_length=35)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
+from jobs import services as job_services
 from scheduler_site.pages import (
     add_workspace_choice,
     apply_validation_error,
@@ -22,7 +23,6 @@ from scheduler_site.pages import (
     scoped,
     writable_workspaces,
 )
-from jobs import services as job_services
 from templates_lib import services
 from templates_lib.forms import JobTemplateForm, TemplateUseForm
 from templates_lib.models import JobTemplate
@@ -88,7 +88,6 @@ def template_use(request, pk):
         require_write(request, template.workspace_id)
     form = TemplateUseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-
         try:
             overrides = form.overrides()
             if form.cleaned_data["name"]:

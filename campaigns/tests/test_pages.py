@@ -78,8 +78,13 @@ def test_creating_with_bad_input_shows_errors_next_to_the_fields(page_client, wo
 def test_creating_a_campaign_redirects_to_its_dashboard_with_a_message(page_client, workspace):
     response = page_client.post(
         "/campaigns/new/",
-        {"workspace": workspace.pk, "name": "Fresh", "status": "active", "color": "#112233",
-         "tags": "a, b"},
+        {
+            "workspace": workspace.pk,
+            "name": "Fresh",
+            "status": "active",
+            "color": "#112233",
+            "tags": "a, b",
+        },
         follow=True,
     )
     campaign = Campaign.objects.get(name="Fresh")

@@ -50,8 +50,11 @@ def status_icon(status: str) -> str:
 
 @register.inclusion_tag("_status_badge.html")
 def status_badge(status: str, label: str = ""):
-    return {"status": status, "label": label or str(status).replace("_", " ").capitalize(),
-            "icon": STATUS_ICONS.get(str(status), "•")}
+    return {
+        "status": status,
+        "label": label or str(status).replace("_", " ").capitalize(),
+        "icon": STATUS_ICONS.get(str(status), "•"),
+    }
 
 
 @register.inclusion_tag("_progress.html")

@@ -51,8 +51,12 @@ def test_preview_lists_the_next_five_runs_in_the_chosen_zone(page_client):
 
 def test_preview_explains_bad_input_instead_of_failing(page_client):
     for params in (
-        {"schedule_type": "weekly", "timezone": "UTC", "scheduled_at": _future_local(),
-         "recurrence_pattern": "weekly:funday"},
+        {
+            "schedule_type": "weekly",
+            "timezone": "UTC",
+            "scheduled_at": _future_local(),
+            "recurrence_pattern": "weekly:funday",
+        },
         {"schedule_type": "daily", "timezone": "Mars/Base", "scheduled_at": _future_local()},
         {"schedule_type": "cron", "timezone": "UTC", "scheduled_at": "yesterday-ish"},
         {},

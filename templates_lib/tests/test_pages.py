@@ -36,7 +36,9 @@ def test_star_toggles_and_answers_htmx_with_the_card_and_a_toast(page_client, wo
     response = page_client.post(f"/templates/{template.pk}/favorite/", **HX)
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.strip().startswith(f'<article class="card tpl-card is-favorite" id="template-{template.pk}"')
+    assert body.strip().startswith(
+        f'<article class="card tpl-card is-favorite" id="template-{template.pk}"'
+    )
     assert "Added to favourites." in response["HX-Trigger"]
     template.refresh_from_db()
     assert template.is_favorite
@@ -70,9 +72,16 @@ def test_use_with_bad_overrides_shows_inline_errors_and_creates_nothing(page_cli
 def test_create_and_edit_validate_inline(page_client, workspace):
     response = page_client.post(
         "/templates/new/",
-        {"workspace": workspace.pk, "name": "  ", "llm_provider": "anthropic",
-         "writing_strategy": "standard", "max_retries": 3, "batch_size": 1,
-         "metadata": "[1, 2]", "publisher_domain": "not a host"},
+        {
+            "workspace": workspace.pk,
+            "name": "  ",
+            "llm_provider": "anthropic",
+            "writing_strategy": "standard",
+            "max_retries": 3,
+            "batch_size": 1,
+            "metadata": "[1, 2]",
+            "publisher_domain": "not a host",
+        },
     )
     assert response.status_code == 422
     body = response.content.decode()
@@ -81,16 +90,29 @@ def test_create_and_edit_validate_inline(page_client, workspace):
     assert 'id="id_publisher_domain_error"' in body
     page_client.post(
         "/templates/new/",
-        {"workspace": workspace.pk, "name": "Made", "llm_provider": "openai",
-         "writing_strategy": "expert", "max_retries": 2, "batch_size": 3,
-         "metadata": '{"topic": "x"}', "tags": "x, y"},
+        {
+            "workspace": workspace.pk,
+            "name": "Made",
+            "llm_provider": "openai",
+            "writing_strategy": "expert",
+            "max_retries": 2,
+            "batch_size": 3,
+            "metadata": '{"topic": "x"}',
+            "tags": "x, y",
+        },
     )
     made = JobTemplate.objects.get(name="Made")
     assert made.metadata == {"topic": "x"} and made.tags == ["x", "y"]
     page_client.post(
         f"/templates/{made.pk}/edit/",
-        {"name": "Renamed", "llm_provider": "openai", "writing_strategy": "expert",
-         "max_retries": 2, "batch_size": 3, "metadata": "{}"},
+        {
+            "name": "Renamed",
+            "llm_provider": "openai",
+            "writing_strategy": "expert",
+            "max_retries": 2,
+            "batch_size": 3,
+            "metadata": "{}",
+        },
     )
     made.refresh_from_db()
     assert made.name == "Renamed"
