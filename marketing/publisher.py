@@ -166,14 +166,19 @@ def mark_missed_late(*, now: datetime) -> int:
     """
     seconds = settings.MARKETING_PUBLISH_GRACE_SECONDS
     stale = due_posts(now).filter(scheduled_for__lt=now - timedelta(seconds=seconds))
-    ids = list(stale.values_list("pk", flat=True)[:10_000])
-    if not ids:
+    rows = list(stale.values_list("pk", "wave_id")[:10_000])
+    if not rows:
         return 0
-    return Post.objects.filter(pk__in=ids, status=Post.Status.SCHEDULED).update(
+    missed = Post.objects.filter(
+        pk__in=[pk for pk, _ in rows], status=Post.Status.SCHEDULED
+    ).update(
         status=Post.Status.MISSED,
         error_message=MISSED_GRACE_MESSAGE.format(seconds=seconds),
         updated_at=now,
     )
+    for wave_id in {wave_id for _, wave_id in rows if wave_id}:
+        wave_refresh_status(wave_id=wave_id)
+    return missed
 
 
 def record_job_outcome(job: Job) -> int:

@@ -1016,13 +1016,14 @@ def _settle_overdue(
     overdue = unblocked(scope.filter(status=Post.Status.SCHEDULED, scheduled_for__lte=now))
     result = ResumeResult(resumed=resumed, policy=missed_policy)
     if missed_policy == MissedPolicy.MISS:
-        result.missed = Post.objects.filter(
-            pk__in=list(overdue.values_list("pk", flat=True))
-        ).update(
+        rows = list(overdue.values_list("pk", "wave_id"))
+        result.missed = Post.objects.filter(pk__in=[pk for pk, _ in rows]).update(
             status=Post.Status.MISSED,
             error_message="Its time passed while publishing was paused.",
             updated_at=timezone.now(),
         )
+        for wave_id in {wave_id for _, wave_id in rows if wave_id}:
+            wave_refresh_status(wave_id=wave_id)
     else:
         from marketing.publisher import publish_posts
 

@@ -172,3 +172,20 @@ def test_another_workspaces_pause_is_a_404(api, other_workspace):
     assert api.post(f"{API}/publishing/pause?tenant_id={other_workspace.pk}").status_code == 404
     other_workspace.refresh_from_db()
     assert other_workspace.publishing_paused is False
+
+
+def test_a_wave_whose_posts_all_passed_while_paused_is_completed_on_resume(
+    api, clock, workspace, video, channels
+):
+    wave = services.wave_create(
+        workspace=workspace,
+        content_item_id=video.pk,
+        type="simultaneous",
+        start_at=AT,
+        channel_ids=[c.pk for c in channels],
+    )
+    services.wave_pause(wave=wave)
+    clock.move_to(AT + timedelta(minutes=1))
+    body = api.post(f"{API}/waves/{wave.pk}/resume").json()
+    assert body["missed"] == 3
+    assert api.get(f"{API}/waves/{wave.pk}").json()["status"] == "completed"
