@@ -137,3 +137,20 @@ def test_edit_saves_and_strangers_get_404_viewers_403(
     assert page_client.get(f"/schedules/{stranger.pk}/").status_code == 404
     assert page_client.post(f"/schedules/{stranger.pk}/pause/").status_code == 404
     assert viewer_client.post(f"/schedules/{schedule.pk}/pause/").status_code == 403
+
+
+def test_run_history_lists_each_run_by_its_nominal_time(page_client, workspace):
+    from datetime import UTC, datetime
+
+    from jobs.tests.factories import JobFactory
+
+    schedule = ScheduledJobFactory(workspace=workspace)
+    JobFactory(
+        workspace=workspace,
+        scheduled_job=schedule,
+        trigger="scheduled",
+        status="succeeded",
+        scheduled_for=datetime(2026, 3, 4, 9, 30, tzinfo=UTC),
+    )
+    body = page_client.get(f"/schedules/{schedule.pk}/?tz=UTC").content.decode()
+    assert "Wed Mar 4, 09:30" in body
