@@ -339,6 +339,9 @@ class ChannelAccountViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             channel=serializer.instance, **serializer.validated_data
         )
 
+    def perform_destroy(self, instance):
+        services.channel_delete(channel=instance)
+
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         """Hold every future post of this channel (and its top-off)."""

@@ -86,6 +86,15 @@ def channel_update(*, channel: ChannelAccount, **fields) -> ChannelAccount:
     return channel
 
 
+def channel_delete(*, channel: ChannelAccount) -> None:
+    """Delete a channel with its posts; refused while one of them is being published."""
+    if channel.posts.filter(status=Post.Status.PUBLISHING).exists():
+        raise ValidationError(
+            {"channel": "A post of this channel is being published; try again in a moment."}
+        )
+    channel.delete()
+
+
 def content_create(*, workspace: Workspace, **fields) -> ContentItem:
     item = ContentItem(workspace=workspace, **fields)
     item.full_clean()

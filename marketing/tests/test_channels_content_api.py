@@ -196,3 +196,15 @@ def test_deleting_a_workspace_takes_its_channels_content_posts_and_waves(workspa
         )
     workspace.delete()
     assert (Post.objects.count(), Wave.objects.count(), ContentItem.objects.count()) == (0, 0, 0)
+
+
+def test_deleting_a_channel_takes_its_slots_but_not_while_publishing(api, workspace, make_channel):
+    channel = make_channel()
+    busy = make_channel()
+    PostFactory(workspace=workspace, channel_account=channel)
+    PostFactory(workspace=workspace, channel_account=busy, status="publishing")
+    assert api.delete(f"{CHANNELS}/{channel.pk}").status_code == 204
+    refused = api.delete(f"{CHANNELS}/{busy.pk}")
+    assert refused.status_code == 400
+    assert "channel" in refused.json()
+    assert Post.objects.count() == 1
