@@ -247,16 +247,40 @@ def stop(process: subprocess.Popen) -> None:
 
 def start_lag(workspace, active: int, logs: Path) -> dict:
     from django.core.management import call_command
+    from django.db import connection
 
     from jobs.models import Job
-    from schedules.models import ScheduledJob
+    from schedules.models import DispatcherHeartbeat, ScheduledJob
 
     reset_tables()
-    now = datetime.now(UTC)
     # The crowd: active schedules whose next run is tomorrow (in the table and the
     # partial index, not due during the measurement).
-    make_schedules(workspace, active - PROBES, due=now + timedelta(days=1), name="idle")
-    first = now + timedelta(seconds=PROBE_LEAD_SECONDS + 20)
+    make_schedules(
+        workspace, active - PROBES, due=datetime.now(UTC) + timedelta(days=1), name="idle"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE schedules_scheduledjob")  # steady state: autovacuum has run
+    call_command("setup_periodic_tasks", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    worker = start_process(
+        sys.executable, "-m", "celery", "-A", "scheduler_site", "worker",
+        "--pool=threads", "--concurrency=4", "--without-gossip", "--without-mingle",
+        f"--hostname=bench-{uuid.uuid4().hex[:6]}@%h",
+        log=logs / f"worker-{active}.log",
+    )  # fmt: skip
+    beat = start_process(
+        sys.executable, "-m", "celery", "-A", "scheduler_site", "beat", "--pidfile=",
+        f"--schedule={logs / 'beat-schedule'}",
+        log=logs / f"beat-{active}.log",
+    )  # fmt: skip
+    # Probes are placed once the dispatcher is ticking, so start-up time is not lag.
+    deadline = time.monotonic() + 120
+    while not DispatcherHeartbeat.objects.exists():
+        if time.monotonic() > deadline:
+            stop(beat)
+            stop(worker)
+            return {"active": active, "runs": 0}
+        time.sleep(0.2)
+    first = datetime.now(UTC) + timedelta(seconds=PROBE_LEAD_SECONDS)
     probes = [first + timedelta(seconds=PROBE_SPREAD_SECONDS * n / PROBES) for n in range(PROBES)]
     ScheduledJob.objects.bulk_create(
         [
@@ -272,18 +296,6 @@ def start_lag(workspace, active: int, logs: Path) -> dict:
             for n, at in enumerate(probes)
         ]
     )
-    call_command("setup_periodic_tasks", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    worker = start_process(
-        sys.executable, "-m", "celery", "-A", "scheduler_site", "worker",
-        "--pool=threads", "--concurrency=4", "--without-gossip", "--without-mingle",
-        f"--hostname=bench-{uuid.uuid4().hex[:6]}@%h",
-        log=logs / f"worker-{active}.log",
-    )  # fmt: skip
-    beat = start_process(
-        sys.executable, "-m", "celery", "-A", "scheduler_site", "beat", "--pidfile=",
-        f"--schedule={logs / 'beat-schedule'}",
-        log=logs / f"beat-{active}.log",
-    )  # fmt: skip
     try:
         deadline = time.monotonic() + WAIT_TIMEOUT_SECONDS + PROBE_SPREAD_SECONDS + 30
         probe_jobs = Job.objects.filter(scheduled_job__name__startswith="probe ")
