@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import signal
 import time
 from datetime import timedelta
 
@@ -103,6 +105,25 @@ def test_a_worker_killed_mid_job_has_its_job_run_again_when_it_restarts(
     assert job.attempts == 2
     assert [a.outcome for a in job.attempt_log.all()] == ["failed", "succeeded"]
     assert "Lost" in job.attempt_log.get(number=1).error
+
+
+def test_a_killed_pool_process_has_its_job_sent_back_and_run_again(
+    workspace, celery_worker_factory
+):
+    celery_worker_factory(pool="prefork", concurrency=1)
+    job = JobFactory(
+        workspace=workspace,
+        config={"executor": "noop", "noop_sleep_seconds": 60, "noop_sleep_attempts": 1},
+        enqueue=True,
+    )
+    running = wait_for_status(job.pk, "running")
+    child_pid = int(running.claimed_by.rsplit(":", 1)[1])
+
+    os.kill(child_pid, signal.SIGKILL)
+
+    job = wait_for_status(job.pk, "succeeded")
+    assert job.attempts == 2
+    assert "died" in job.attempt_log.get(number=1).error
 
 
 def test_redis_redelivers_a_dead_workers_message_to_another_worker(
