@@ -392,14 +392,19 @@ class ContentItemViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
 def _parse_moment(value: str, field: str, zone: ZoneInfo, *, end: bool = False) -> datetime:
     """A date (local midnight; for an end, the midnight after) or a datetime (naive = zone)."""
-    moment = parse_datetime(value) if "T" in value or " " in value else None
-    if moment is not None:
-        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-    day = parse_date(value) if moment is None else None
+    problem = {field: [f"{value!r} is not a date (YYYY-MM-DD) or an ISO datetime."]}
+    try:
+        if "T" in value:
+            # An unencoded "+01:00" in a query string arrives as " 01:00".
+            moment = parse_datetime(value.replace(" ", "+"))
+            if moment is None:
+                raise exceptions.ValidationError(problem)
+            return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        day = parse_date(value)
+    except ValueError:
+        raise exceptions.ValidationError(problem) from None
     if day is None:
-        raise exceptions.ValidationError(
-            {field: [f"{value!r} is not a date (YYYY-MM-DD) or datetime."]}
-        )
+        raise exceptions.ValidationError(problem)
     if end:
         day += timedelta(days=1)
     return datetime.combine(day, time.min, tzinfo=zone)

@@ -142,3 +142,16 @@ def test_the_calendar_costs_the_same_queries_for_five_or_five_hundred_posts(
     with django_assert_num_queries(len(few.captured_queries)):
         body = calendar(api, workspace).json()
     assert sum(len(posts) for posts in body.values()) == 500
+
+
+@pytest.mark.parametrize("start", ["2026-02-30", "2026-01-05T25:00:00", "2026-01-05T"])
+def test_impossible_dates_are_400s_not_500s(api, workspace, start):
+    response = calendar(api, workspace, start=start, end="2026-01-11")
+    assert response.status_code == 400
+    assert "start_date" in response.json()
+
+
+def test_an_unencoded_offset_in_the_query_string_still_parses(api, workspace):
+    response = calendar(api, workspace, start="2026-01-05T00:00:00+01:00", end="2026-01-06")
+    assert response.status_code == 200
+    assert list(response.json())[0] == "2026-01-04"  # 23:00 UTC on the 4th
