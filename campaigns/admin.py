@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from campaigns import services
 from campaigns.lifecycle_admin import CampaignLifecycleAdminMixin
 from campaigns.models import Campaign
 
@@ -15,3 +16,17 @@ class CampaignAdmin(CampaignLifecycleAdminMixin, admin.ModelAdmin):
     readonly_fields = ["id", "created_at", "updated_at"]
     autocomplete_fields = ["workspace", "created_by"]
     date_hierarchy = "created_at"
+
+    # Staff edits go through the same services as the API and the pages. The
+    # form has already applied its fields; the service validates and saves.
+    def save_model(self, request, obj, form, change):
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        services.campaign_update(campaign=obj)
+
+    def delete_model(self, request, obj):
+        services.campaign_delete(campaign=obj)
+
+    def delete_queryset(self, request, queryset):
+        for campaign in queryset:
+            services.campaign_delete(campaign=campaign)

@@ -85,3 +85,48 @@ def test_non_staff_are_sent_to_the_admin_login(client, user):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_staff_add_a_campaign_in_any_workspace_and_are_recorded_as_creator(
+    staff_client, other_workspace
+):
+    url = reverse("admin:campaigns_campaign_add")
+    inlines = staff_client.get(url).context["inline_admin_formsets"]
+    empty_inlines = {}
+    for inline in inlines:
+        prefix = inline.formset.prefix
+        empty_inlines.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+
+    response = staff_client.post(
+        url,
+        {
+            **empty_inlines,
+            "workspace": other_workspace.pk,
+            "name": "Made by staff",
+            "status": "active",
+            "color": "#123456",
+            "tags": "[]",
+            "timezone": "UTC",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    campaign = other_workspace.campaigns.get(name="Made by staff")
+    assert campaign.created_by.username == "staffer"
+
+
+def test_deleting_a_campaign_in_the_admin_keeps_its_jobs_history(staff_client, workspace):
+    from jobs.models import Job
+
+    campaign = workspace.campaigns.get()
+    job = Job.objects.create(workspace=workspace, campaign=campaign, name="run")
+
+    response = staff_client.post(
+        reverse("admin:campaigns_campaign_delete", args=[campaign.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.campaign is None
+    assert job.campaign_name == "Listed campaign"
