@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -94,6 +94,7 @@ class CalendarEvent:
     recurring: bool = False
     paused: bool = False
     children: list = field(default_factory=list)
+    repeat: int = 1  # in a month cell: how many runs of this schedule the chip stands for
 
     @property
     def icon(self) -> str:
@@ -371,6 +372,23 @@ def _wave_event(rows: list[dict]) -> CalendarEvent:
 
 
 # --- bucketing for the views --------------------------------------------------------------
+
+
+def collapse_repeats(events: list[CalendarEvent]) -> list[CalendarEvent]:
+    """One chip per schedule per day: a 15-minute cron must not fill the cell by itself."""
+    chips: list[CalendarEvent] = []
+    first_of: dict[str, CalendarEvent] = {}
+    for event in events:
+        if event.kind != "occurrence":
+            chips.append(event)
+            continue
+        first = first_of.get(event.obj_id)
+        if first is None:
+            first = first_of[event.obj_id] = replace(event)
+            chips.append(first)
+        else:
+            first.repeat += 1
+    return chips
 
 
 def by_local_day(events: list[CalendarEvent], zone: ZoneInfo) -> dict[date, list[CalendarEvent]]:

@@ -16,7 +16,7 @@ from campaigns.models import Campaign
 from marketing.models import ChannelAccount
 from planner import panel as event_panel
 from planner import ranges
-from planner.selectors import KINDS, Filters, by_local_day, calendar_events
+from planner.selectors import KINDS, Filters, by_local_day, calendar_events, collapse_repeats
 from scheduler_site.pages import (
     display_timezone_name,
     page,
@@ -216,7 +216,7 @@ def _zone_choices(current: str, workspaces) -> list[str]:
 def _month_weeks(vr, buckets, today, state) -> list[list[dict]]:
     cells = []
     for day in vr.days:
-        events = buckets.get(day, [])
+        events = collapse_repeats(buckets.get(day, []))
         cells.append(
             {
                 "date": day,

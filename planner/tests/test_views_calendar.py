@@ -335,3 +335,16 @@ def test_time_grid_places_events_by_their_local_time(page_client, ny_workspace):
     )
     body = page_client.get("/calendar/?view=day&date=2026-11-24").content.decode()
     assert "top: 576px" in body  # 12 hours x 48 px
+
+
+def test_a_frequent_schedule_is_one_chip_per_day_in_the_month(page_client, ny_workspace):
+    _daily(
+        ny_workspace,
+        name="Quarter hourly",
+        schedule_type="cron",
+        recurrence_pattern="*/15 * * * *",
+        timezone="UTC",
+    )
+    body = page_client.get("/calendar/?view=month&date=2026-12-01&tz=UTC").content.decode()
+    assert "×96" in body  # a whole day of 15-minute runs behind one chip
+    assert "more</a>" not in body  # so the cell has room for everything else
