@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,7 +19,8 @@ PING_TIMEOUT_SECONDS = 0.5
 
 def beat_interval_seconds() -> int:
     """The interval beat actually ticks at (django-celery-beat stores whole seconds)."""
-    return max(1, math.ceil(settings.DISPATCH_INTERVAL_SECONDS))
+    # The same rounding as the PERIODIC_TASKS entry in settings.
+    return max(1, round(settings.DISPATCH_INTERVAL_SECONDS))
 
 
 def dispatcher_health() -> dict:
