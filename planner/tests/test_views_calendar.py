@@ -346,5 +346,5 @@ def test_a_frequent_schedule_is_one_chip_per_day_in_the_month(page_client, ny_wo
         timezone="UTC",
     )
     body = page_client.get("/calendar/?view=month&date=2026-12-01&tz=UTC").content.decode()
-    assert "\u00d796" in body  # "×96": a whole day of 15-minute runs behind one chip
+    assert "\u00d796" in body  # times 96: a whole day of 15-minute runs behind one chip
     assert "more</a>" not in body  # so the cell has room for everything else
