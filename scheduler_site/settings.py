@@ -316,6 +316,12 @@ PERIODIC_TASKS["jobs.sweep-outbox"] = {
 }
 # First retry waits about this long (with jitter), doubling per attempt up to 5 minutes.
 JOB_RETRY_BACKOFF_SECONDS = env_float("JOB_RETRY_BACKOFF_SECONDS", 2.0, minimum=0.01)
+# The embedded filesystem broker polls its folder; kombu's default of 1s caps a
+# worker at a few jobs per second and adds up to 1s of latency to every job.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = env_float(
+        "CELERY_FILESYSTEM_POLL_SECONDS", 0.1, minimum=0.01
+    )
 
 # --- Marketing (issue 5) ---------------------------------------------------------------
 JOB_EXECUTORS["github_dispatch"] = "marketing.executors.GithubDispatchExecutor"
