@@ -133,6 +133,9 @@ def main() -> None:
     parser.add_argument("--uses", type=int, default=50, help="sequential uses for latency")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--pool", default="prefork")
+    parser.add_argument(
+        "--conn-max-age", default="60", help="the worker's CONN_MAX_AGE (as in production)"
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -140,7 +143,12 @@ def main() -> None:
     broker = configure_test_broker(app, Path(tempfile.mkdtemp(prefix="jobs-bench-")))
     raw_updates = raw_update_baseline(workspace, 200)
     baseline = in_process_baseline(workspace, min(args.jobs, 200))
-    worker = start_worker(broker, pool=args.pool, concurrency=args.concurrency)
+    worker = start_worker(
+        broker,
+        pool=args.pool,
+        concurrency=args.concurrency,
+        env={"CONN_MAX_AGE": args.conn_max_age},
+    )
     try:
         worker_throughput(workspace, 20)  # warm up the pool's connections
         throughput = worker_throughput(workspace, args.jobs)
@@ -151,7 +159,7 @@ def main() -> None:
     vendor = connection.vendor
     print(
         f"\n{vendor} + {broker.kind} broker, one worker (--pool={args.pool} "
-        f"--concurrency={args.concurrency}), noop executor\n"
+        f"--concurrency={args.concurrency}, CONN_MAX_AGE={args.conn_max_age}), noop executor\n"
     )
     print("| measure | value |")
     print("| --- | --- |")
