@@ -19,6 +19,9 @@ class Job(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         CATCH_UP = "catch_up", "Catch-up"
         BACKFILL = "backfill", "Backfill"
+        # A marketing post's publication: not tied to a ScheduledJob, and
+        # vetoed at run time when its post was paused or cancelled meanwhile.
+        PUBLICATION = "publication", "Publication"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"  # recorded, not yet handed to the broker
@@ -105,7 +108,14 @@ class Job(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    trigger__in=["manual", "template_use", "scheduled", "catch_up", "backfill"]
+                    trigger__in=[
+                        "manual",
+                        "template_use",
+                        "scheduled",
+                        "catch_up",
+                        "backfill",
+                        "publication",
+                    ]
                 ),
                 name="jobs_job_trigger_valid",
             ),

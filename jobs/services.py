@@ -29,7 +29,7 @@ from jobs.executors import (
     get_executor,
 )
 from jobs.models import Job, JobAttempt
-from jobs.signals import job_finished
+from jobs.signals import job_finished, job_pre_run
 
 if TYPE_CHECKING:
     from templates_lib.models import JobTemplate
@@ -295,7 +295,7 @@ def job_run(
         job = job_claim(job_id=job_id, worker_id=worker_id)
     if job is None:
         return "not claimed"
-    reason = stale_schedule_reason(job)
+    reason = stale_schedule_reason(job) or pre_run_veto(job)
     if reason:
         _finish(job, Job.Status.CANCELLED, worker_id=worker_id, last_error=reason)
         return "cancelled"
@@ -318,6 +318,21 @@ def stale_schedule_reason(job: Job) -> str:
             f"Cancelled: its schedule was edited after this run was dispatched "
             f"(version {job.schedule_version}, now {schedule.version})."
         )
+    return ""
+
+
+def pre_run_veto(job: Job) -> str:
+    """The first reason a ``job_pre_run`` receiver gives not to run, or "".
+
+    A receiver that crashes vetoes too: a check that could not be made (is
+    this post still wanted?) must not let the work go out.
+    """
+    # send_robust logs a crashing receiver with its traceback.
+    for _receiver, answer in job_pre_run.send_robust(sender=Job, job=job):
+        if isinstance(answer, Exception):
+            return f"Cancelled: a pre-run check failed ({answer.__class__.__name__})."
+        if isinstance(answer, str) and answer.strip():
+            return answer.strip()
     return ""
 
 

@@ -9,4 +9,4 @@ class MarketingConfig(AppConfig):
     verbose_name = "Marketing calendar"
 
     def ready(self):
-        from marketing import signals  # noqa: F401  connects the job_finished receiver
+        from marketing import signals  # noqa: F401  connects the job_finished and job_pre_run receivers

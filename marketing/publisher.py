@@ -7,6 +7,11 @@ number of publishers can run at once and a post gets exactly one Job. The
 worker runs the Job with the executor the channel names; ``job_finished``
 brings the outcome back (published / failed, executed_at, result, error).
 Each attempt is a JobAttempt row of that Job: the post's execution log.
+
+A post paused or cancelled after its Job was created is never published: the
+worker sends ``job_pre_run`` once it has claimed the Job, and
+``publication_veto`` answers with a reason (the Job is cancelled instead of
+run) and puts the post back where its pause or cancel wants it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from django.utils import timezone
 
 from jobs.models import Job
 from jobs.services import enqueue_after_commit, job_create
-from marketing.models import ChannelAccount, Post
+from marketing.models import ChannelAccount, Post, Wave
 from marketing.services import unblocked, wave_refresh_status
 
 logger = logging.getLogger(__name__)
@@ -90,8 +95,9 @@ def _publish_claimed(posts: list[Post], *, now: datetime) -> int:
             workspace=post.workspace,
             name=f"Publish '{post.content_item.title}' on {post.channel_account.name}",
             config=publication_config(post),
-            # Not SCHEDULED: that trigger ties a job to a ScheduledJob the worker re-checks.
-            trigger=Job.Trigger.MANUAL,
+            # The worker asks marketing (job_pre_run) whether the post is still
+            # wanted before it runs, so a pause or cancel after this still holds.
+            trigger=Job.Trigger.PUBLICATION,
             campaign=post.content_item.campaign,
             scheduled_for=post.scheduled_for,
             enqueue=False,
@@ -179,6 +185,51 @@ def mark_missed_late(*, now: datetime) -> int:
     for wave_id in {wave_id for _, wave_id in rows if wave_id}:
         wave_refresh_status(wave_id=wave_id)
     return missed
+
+
+def publication_veto(job: Job) -> str:
+    """Why this publication Job must not run now, or "" when it may.
+
+    Called by the worker after it claimed the Job. A paused post (or its wave,
+    channel or workspace) goes back to ``scheduled``, keeping its pause flags,
+    so its resume applies the missed policy; a cancelled post stays cancelled.
+    """
+    with transaction.atomic():
+        post = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("channel_account", "workspace", "wave")
+            .filter(pk=(job.config or {}).get("marketing_post_id"))
+            .first()
+        )
+        if post is None:
+            return "Cancelled: its post was deleted before it was published."
+        if post.status == Post.Status.CANCELLED:
+            return "Cancelled: its post was cancelled before it was published."
+        if post.status != Post.Status.PUBLISHING or post.job_id != job.pk:
+            return f"Cancelled: its post is {post.status} and no longer waits for this job."
+        hold = publication_hold(post)
+        if hold:
+            post.status = Post.Status.SCHEDULED
+            post.updated_at = timezone.now()
+            post.save(update_fields=["status", "updated_at"])
+            return f"Cancelled: {hold}; the post is back to scheduled until it is resumed."
+    return ""
+
+
+def publication_hold(post: Post) -> str:
+    """What holds a post back from publishing (the ``unblocked`` rules), or ""."""
+    channel = post.channel_account
+    if post.is_paused:
+        return "the post was paused"
+    if post.wave is not None and post.wave.status == Wave.Status.PAUSED:
+        return f"its wave {post.wave.wave_id} was paused"
+    if not channel.is_active:
+        return f"the channel {channel.name} is inactive"
+    if channel.is_paused:
+        return f"the channel {channel.name} was paused"
+    if post.workspace.publishing_paused:
+        return "publishing is paused in this workspace"
+    return ""
 
 
 def record_job_outcome(job: Job) -> int:

@@ -555,19 +555,49 @@ CANCELLABLE = (
 
 @transaction.atomic
 def post_cancel(*, post: Post) -> Post:
-    """Cancel a post not yet published (failed or missed ones too, to free the content)."""
+    """Cancel a post not yet published (failed or missed ones too, to free the content).
+
+    A post already handed to a Job that no worker has started yet is cancelled
+    too, with its Job; once a worker runs it, it is too late.
+    """
     post = Post.objects.select_for_update().get(pk=post.pk)
-    _require_status(post, CANCELLABLE, "cancel")
+    _require_status(post, (*CANCELLABLE, Post.Status.PUBLISHING), "cancel")
+    if post.status == Post.Status.PUBLISHING:
+        _withdraw_publication(post, action="cancel", reason="its post was cancelled")
     post.status = Post.Status.CANCELLED
     return _save_post(post, ["status"])
 
 
 @transaction.atomic
 def post_pause(*, post: Post) -> Post:
+    """Hold a post. One already handed to a Job no worker has started goes back
+    to scheduled (its Job cancelled), so resume applies the missed policy."""
     post = Post.objects.select_for_update().get(pk=post.pk)
-    _require_status(post, (*Post.OPEN, Post.Status.SCHEDULED), "pause")
+    _require_status(post, (*Post.OPEN, Post.Status.SCHEDULED, Post.Status.PUBLISHING), "pause")
+    fields = ["is_paused"]
+    if post.status == Post.Status.PUBLISHING:
+        _withdraw_publication(post, action="pause", reason="its post was paused")
+        post.status = Post.Status.SCHEDULED
+        fields.append("status")
     post.is_paused = True
-    return _save_post(post, ["is_paused"])
+    return _save_post(post, fields)
+
+
+def _withdraw_publication(post: Post, *, action: str, reason: str) -> None:
+    """Cancel the not-yet-started Job of a publishing post (caller holds the post's lock).
+
+    The Job's conditional cancel races the worker's conditional claim: exactly
+    one wins. If the worker won, the post is being published and stays so.
+    """
+    from jobs.services import job_cancel
+
+    if post.job_id is not None:
+        try:
+            job_cancel(job=post.job, reason=f"Cancelled: {reason} before it was published.")
+        except ValidationError:
+            raise ValidationError(
+                {"status": f"Cannot {action} a post that a worker is already publishing."}
+            ) from None
 
 
 @transaction.atomic
@@ -921,6 +951,16 @@ def wave_cancel(*, wave: Wave) -> int:
     count = wave.posts.filter(status__in=[Post.Status.DRAFT, Post.Status.SCHEDULED]).update(
         status=Post.Status.CANCELLED, updated_at=timezone.now()
     )
+    # Posts handed to a Job no worker has started are withdrawn too; one a
+    # worker is already publishing is left to finish (and reported as such).
+    for post in wave.posts.select_for_update().filter(status=Post.Status.PUBLISHING):
+        try:
+            _withdraw_publication(post, action="cancel", reason="its wave was cancelled")
+        except ValidationError:
+            continue
+        post.status = Post.Status.CANCELLED
+        _save_post(post, ["status"])
+        count += 1
     wave.status = Wave.Status.CANCELLED
     wave.save(update_fields=["status", "updated_at"])
     return count
