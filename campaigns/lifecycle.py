@@ -34,12 +34,13 @@ from django.utils import timezone
 
 from campaigns import signals
 from campaigns.models import Campaign
+from campaigns.services import ARCHIVED_READ_ONLY
 from schedules import recurrence
 
 logger = logging.getLogger(__name__)
 
 ONE_TICK = timedelta(microseconds=1)
-READ_ONLY_MESSAGE = "archived campaigns are read-only; unarchive the campaign first."
+READ_ONLY_MESSAGE = ARCHIVED_READ_ONLY
 # Campaigns handled per transition kind in one lifecycle run; the rest wait
 # for the next run (a few seconds later), so one run never holds on for long.
 BATCH_SIZE = 500

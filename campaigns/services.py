@@ -1,9 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from campaigns.models import Campaign
 from workspaces.models import Workspace
+
+ARCHIVED_READ_ONLY = "archived campaigns are read-only; unarchive the campaign first."
+
+
+def refuse_archived_campaigns(*, campaign_ids: Iterable, field: str = "campaign") -> None:
+    """Refuse a write to something that belongs (or would belong) to an archived campaign.
+
+    Reads the status from the database, not from an instance a caller may
+    have loaded before the campaign was archived.
+    """
+    ids = {pk for pk in campaign_ids if pk}
+    if ids and Campaign.objects.filter(pk__in=ids, status=Campaign.Status.ARCHIVED).exists():
+        raise ValidationError({field: ARCHIVED_READ_ONLY})
 
 
 def campaign_create(*, workspace: Workspace, created_by=None, **fields) -> Campaign:

@@ -92,6 +92,15 @@ class ContentForm(forms.ModelForm):
         )
         self.fields["campaign"].empty_label = "No campaign"
 
+    def clean(self):
+        cleaned = super().clean()
+        # The model's own check (campaign of the same workspace) runs after
+        # this; without the chosen workspace on the instance every campaign
+        # would look like a stranger's.
+        if cleaned.get("workspace") is not None:
+            self.instance.workspace = cleaned["workspace"]
+        return cleaned
+
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from campaigns.services import refuse_archived_campaigns
 from marketing import conflicts as rules
 from marketing.models import ChannelAccount, ContentItem, Post, Wave
 from marketing.topoff import cadence_slots
@@ -97,14 +98,18 @@ def channel_delete(*, channel: ChannelAccount) -> None:
 
 def content_create(*, workspace: Workspace, **fields) -> ContentItem:
     item = ContentItem(workspace=workspace, **fields)
+    refuse_archived_campaigns(campaign_ids=[item.campaign_id])
     item.full_clean()
     item.save()
     return item
 
 
 def content_update(*, content_item: ContentItem, **fields) -> ContentItem:
+    """Edit content; neither the campaign it leaves nor the one it joins may be archived."""
+    stored = ContentItem.objects.filter(pk=content_item.pk).values_list("campaign_id", flat=True)
     for name, value in fields.items():
         setattr(content_item, name, value)
+    refuse_archived_campaigns(campaign_ids=[*stored, content_item.campaign_id])
     content_item.full_clean()
     content_item.save()
     return content_item

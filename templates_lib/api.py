@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -82,6 +85,21 @@ class JobTemplateSerializer(serializers.ModelSerializer):
         return attrs
 
 
+@contextmanager
+def _api_field_names():
+    """Services name the model field (``campaign``); the API calls it ``campaign_id``."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict") or "campaign" not in exc.error_dict:
+            raise
+        renamed = {
+            ("campaign_id" if field == "campaign" else field): errors
+            for field, errors in exc.error_dict.items()
+        }
+        raise DjangoValidationError(renamed) from None
+
+
 class JobTemplateFilter(django_filters.FilterSet):
     campaign_id = django_filters.UUIDFilter(field_name="campaign_id")
     favorites_only = django_filters.BooleanFilter(method="filter_favorites")
@@ -113,16 +131,18 @@ class JobTemplateViewSet(WorkspaceScopedModelViewSet):
     ordering = ["-is_favorite", "name"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.template_create(
-            workspace=self.target_workspace(),
-            created_by=self.request.user,
-            **serializer.validated_data,
-        )
+        with _api_field_names():
+            serializer.instance = services.template_create(
+                workspace=self.target_workspace(),
+                created_by=self.request.user,
+                **serializer.validated_data,
+            )
 
     def perform_update(self, serializer):
-        serializer.instance = services.template_update(
-            template=serializer.instance, **serializer.validated_data
-        )
+        with _api_field_names():
+            serializer.instance = services.template_update(
+                template=serializer.instance, **serializer.validated_data
+            )
 
     def perform_destroy(self, instance):
         services.template_delete(template=instance)

@@ -5,12 +5,14 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, Value, When
 from django.db.models.deletion import RestrictedError
 
+from campaigns.services import refuse_archived_campaigns
 from templates_lib.models import JobTemplate
 from workspaces.models import Workspace
 
 
 def template_create(*, workspace: Workspace, created_by=None, **fields) -> JobTemplate:
     template = JobTemplate(workspace=workspace, created_by=created_by, **fields)
+    refuse_archived_campaigns(campaign_ids=[template.campaign_id])
     template.full_clean()
     template.save()
     return template
@@ -18,8 +20,11 @@ def template_create(*, workspace: Workspace, created_by=None, **fields) -> JobTe
 
 @transaction.atomic
 def template_update(*, template: JobTemplate, **fields) -> JobTemplate:
+    """Edit a template; neither the campaign it leaves nor the one it joins may be archived."""
+    stored = JobTemplate.objects.filter(pk=template.pk).values_list("campaign_id", flat=True)
     for name, value in fields.items():
         setattr(template, name, value)
+    refuse_archived_campaigns(campaign_ids=[*stored, template.campaign_id])
     template.full_clean()
     template.save()
     return template

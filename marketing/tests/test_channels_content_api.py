@@ -208,3 +208,27 @@ def test_deleting_a_channel_takes_its_slots_but_not_while_publishing(api, worksp
     assert refused.status_code == 400
     assert "channel" in refused.json()
     assert Post.objects.count() == 1
+
+
+def test_content_of_an_archived_campaign_is_read_only(api, workspace):
+    from campaigns import lifecycle
+    from campaigns.tests.factories import CampaignFactory
+
+    campaign = CampaignFactory(workspace=workspace)
+    linked = ContentItemFactory(workspace=workspace, campaign=campaign, title="Kept")
+    archived = lifecycle.campaign_archive(campaign=campaign)
+    refused = api.post(CONTENT, {"title": "Teaser", "campaign": str(archived.pk)}, format="json")
+    assert refused.status_code == 400
+    assert "archived campaigns are read-only" in refused.json()["campaign"][0]
+
+    edited = api.patch(f"{CONTENT}/{linked.pk}", {"title": "Changed"}, format="json")
+    assert edited.status_code == 400
+    assert "archived campaigns are read-only" in edited.json()["campaign"][0]
+    linked.refresh_from_db()
+    assert linked.title == "Kept"
+
+    free = ContentItemFactory(workspace=workspace)
+    moved = api.patch(f"{CONTENT}/{free.pk}", {"campaign": str(archived.pk)}, format="json")
+    assert moved.status_code == 400
+    free.refresh_from_db()
+    assert free.campaign_id is None

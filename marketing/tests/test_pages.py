@@ -112,3 +112,33 @@ def test_strangers_channels_are_not_found_and_viewers_cannot_top_off(
     assert page_client.get(f"/channels/{stranger.pk}/").status_code == 404
     named = {"days": "7", "workspace": str(workspace.pk)}
     assert viewer_client.post("/channels/top-off/", named).status_code == 403
+
+
+def test_new_content_form_refuses_an_archived_campaign_inline(page_client, workspace):
+    from campaigns import lifecycle
+    from campaigns.tests.factories import CampaignFactory
+    from marketing.models import ContentItem
+
+    archived = lifecycle.campaign_archive(campaign=CampaignFactory(workspace=workspace))
+    response = page_client.post(
+        "/channels/content/new/",
+        {"workspace": workspace.pk, "title": "Teaser", "campaign": archived.pk, "status": "ready"},
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="id_campaign_error"' in body
+    assert "archived campaigns are read-only" in body
+    assert not ContentItem.objects.exists()
+
+
+def test_new_content_form_links_a_campaign_of_the_workspace(page_client, workspace):
+    from campaigns.tests.factories import CampaignFactory
+    from marketing.models import ContentItem
+
+    campaign = CampaignFactory(workspace=workspace)
+    response = page_client.post(
+        "/channels/content/new/",
+        {"workspace": workspace.pk, "title": "Teaser", "campaign": campaign.pk, "status": "ready"},
+    )
+    assert response.status_code == 302
+    assert ContentItem.objects.get().campaign_id == campaign.pk
