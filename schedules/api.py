@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -24,7 +25,7 @@ from jobs.models import Job
 from scheduler_site.api.scoping import WorkspaceRelatedField, WorkspaceScopedModelViewSet
 from scheduler_site.lib.validators import validate_metadata, validate_timezone
 from schedules import health, recurrence, selectors, services
-from schedules.models import ScheduledJob, ScheduleEvent
+from schedules.models import ScheduledJob, ScheduleEvent, ScheduleException
 from templates_lib.models import JobTemplate
 from workspaces.selectors import membership_for, workspaces_for
 
@@ -205,6 +206,62 @@ class PauseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
+class OccurrenceSkipSerializer(serializers.Serializer):
+    occurrence_at = ScheduleInstantField(
+        help_text=(
+            "The run to skip: one of the schedule's next run times (an instant; "
+            "without an offset, wall-clock time in the schedule's timezone)."
+        )
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class OccurrenceMoveSerializer(OccurrenceSkipSerializer):
+    new_time = ScheduleInstantField(
+        help_text="When that run happens instead (same rules as occurrence_at)."
+    )
+
+
+class ScheduleExceptionSerializer(serializers.ModelSerializer):
+    scheduled_job_id = serializers.UUIDField(read_only=True)
+    replacement_id = serializers.UUIDField(
+        read_only=True,
+        allow_null=True,
+        help_text="The one-off schedule that runs a moved run (null for a skip).",
+    )
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScheduleException
+        fields = [
+            "id",
+            "scheduled_job_id",
+            "occurrence_at",
+            "moved_to",
+            "replacement_id",
+            "actor",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_actor(self, obj: ScheduleException) -> str:
+        return obj.actor.get_username() if obj.actor_id else "system"
+
+
+def _resolve_instants(body: dict, zone: str) -> dict:
+    """Naive instants are wall-clock time in the schedule's zone, as on create."""
+    resolved = dict(body)
+    for name in ("occurrence_at", "new_time"):
+        value = resolved.get(name)
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            try:
+                resolved[name] = recurrence.parse_local_start(value, zone)
+            except recurrence.RecurrenceError as error:
+                raise serializers.ValidationError({name: error.message}) from None
+    return resolved
+
+
 class ScheduledJobFilter(django_filters.FilterSet):
     campaign_id = django_filters.UUIDFilter(field_name="campaign_id")
     template_id = django_filters.UUIDFilter(field_name="template_id")
@@ -240,6 +297,11 @@ class ScheduledJobViewSet(WorkspaceScopedModelViewSet):
         "next_run_at",
         "name",
     ]
+
+    def get_queryset(self):
+        # next_runs leaves out skipped and moved runs: one query for the whole page.
+        ahead = ScheduleException.objects.filter(occurrence_at__gte=F("scheduled_job__next_run_at"))
+        return super().get_queryset().prefetch_related(Prefetch("exceptions", queryset=ahead))
 
     def perform_create(self, serializer):
         serializer.instance = services.schedule_create(
@@ -280,6 +342,40 @@ class ScheduledJobViewSet(WorkspaceScopedModelViewSet):
         """Run once now, outside the series (does not count toward max_runs)."""
         job = services.schedule_run_now(schedule=self.get_object(), actor=request.user)
         return Response(RunSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OccurrenceSkipSerializer, responses={201: ScheduleExceptionSerializer})
+    @action(detail=True, methods=["post"], url_path="occurrences/skip")
+    def skip_occurrence(self, request, pk=None):
+        """Skip one run of a recurring schedule; the runs before and after it stay."""
+        schedule = self.get_object()
+        body = OccurrenceSkipSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        data = _resolve_instants(body.validated_data, schedule.timezone)
+        exception = services.schedule_occurrence_skip(
+            scheduled_job=schedule,
+            occurrence_at=data["occurrence_at"],
+            actor=request.user,
+            note=data["note"],
+        )
+        return Response(ScheduleExceptionSerializer(exception).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OccurrenceMoveSerializer, responses={201: ScheduleExceptionSerializer})
+    @action(detail=True, methods=["post"], url_path="occurrences/move")
+    def move_occurrence(self, request, pk=None):
+        """Move one run of a recurring schedule to ``new_time``: the series skips it and
+        a one-off schedule (``replacement_id``) runs it at the new time."""
+        schedule = self.get_object()
+        body = OccurrenceMoveSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        data = _resolve_instants(body.validated_data, schedule.timezone)
+        exception = services.schedule_occurrence_move(
+            scheduled_job=schedule,
+            occurrence_at=data["occurrence_at"],
+            new_time=data["new_time"],
+            actor=request.user,
+            note=data["note"],
+        )
+        return Response(ScheduleExceptionSerializer(exception).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=RunSerializer(many=True))
     @action(detail=True, methods=["get"])

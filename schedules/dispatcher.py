@@ -35,7 +35,13 @@ from django.utils import timezone
 from jobs.models import Job
 from jobs.services import enqueue_after_commit
 from schedules import recurrence
-from schedules.models import ONE_TICK, DispatcherHeartbeat, ScheduledJob, ScheduleEvent
+from schedules.models import (
+    ONE_TICK,
+    DispatcherHeartbeat,
+    ScheduledJob,
+    ScheduleEvent,
+    excepted_occurrences,
+)
 from schedules.services import (
     _end_status,
     build_run_job,
@@ -74,11 +80,20 @@ class DispatchReport:
     oldest_due_age_seconds: float | None = None
 
 
-def plan_runs(schedule: ScheduledJob, *, now: datetime, horizon: datetime) -> RunPlan:
+def plan_runs(
+    schedule: ScheduledJob,
+    *,
+    now: datetime,
+    horizon: datetime,
+    skipped: frozenset | set = frozenset(),
+) -> RunPlan:
     """The due nominal times of a claimed schedule and what its policies make of them.
 
     Runs in [next_run_at, now - grace) are missed; runs in [now - grace, horizon]
-    are on time. Pure apart from reading the schedule.
+    are on time. Times in ``skipped`` (the schedule's exceptions: runs a user
+    skipped or moved) are passed over as if the series did not have them, so
+    they neither run, nor count as missed, nor count toward max_runs. Pure
+    apart from reading the schedule.
     """
     rec = schedule.recurrence()
     late_cutoff = now - timedelta(seconds=schedule.misfire_grace_seconds)
@@ -89,6 +104,8 @@ def plan_runs(schedule: ScheduledJob, *, now: datetime, horizon: datetime) -> Ru
     after = schedule.next_run_at - ONE_TICK
     upcoming: datetime | None = None
     for scanned, nominal in enumerate(recurrence.iter_runs(rec, after=after)):
+        if nominal in skipped and scanned < MAX_SCAN_PER_SCHEDULE:
+            continue
         if nominal > horizon:
             upcoming = nominal
             break
@@ -168,6 +185,13 @@ def _in_flight_by_schedule(schedules: list[ScheduledJob]) -> dict:
     return result
 
 
+def _exceptions_by_schedule(schedules: list[ScheduledJob]) -> dict:
+    """The skipped and moved runs of the whole claimed batch, in one query."""
+    return excepted_occurrences(
+        [s.pk for s in schedules], start=min(s.next_run_at for s in schedules)
+    )
+
+
 def dispatch_batch(*, now: datetime, batch_size: int, lookahead: timedelta) -> tuple[int, int]:
     """Claim one batch and dispatch it in one transaction. Returns (claimed, jobs created)."""
     horizon = now + lookahead
@@ -176,10 +200,13 @@ def dispatch_batch(*, now: datetime, batch_size: int, lookahead: timedelta) -> t
         if not schedules:
             return 0, 0
         in_flight = _in_flight_by_schedule(schedules)
+        skipped = _exceptions_by_schedule(schedules)
         jobs: list[Job] = []
         events: list[ScheduleEvent] = []
         for schedule in schedules:
-            plan = plan_runs(schedule, now=now, horizon=horizon)
+            plan = plan_runs(
+                schedule, now=now, horizon=horizon, skipped=skipped.get(schedule.pk, frozenset())
+            )
             jobs += _jobs_for(schedule, plan, now=now, in_flight=in_flight.get(schedule.pk))
             events += _advance(schedule, plan)
         created = _insert_jobs(jobs)

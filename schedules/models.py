@@ -211,7 +211,22 @@ class ScheduledJob(models.Model):
         count = count if remaining is None else min(count, remaining)
         if count <= 0:
             return []
-        return runs_from(self.recurrence(), self.next_run_at, count=count)
+        skipped = self.skipped_occurrences()
+        runs = runs_from(self.recurrence(), self.next_run_at, count=count + len(skipped))
+        return [t for t in runs if t not in skipped][:count]
+
+    def skipped_occurrences(self) -> set:
+        """Excepted runs from ``next_run_at`` on (a list view prefetches ``exceptions``)."""
+        if self.next_run_at is None:
+            return set()
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("exceptions")
+        if cached is not None:
+            return {e.occurrence_at for e in cached if e.occurrence_at >= self.next_run_at}
+        return set(
+            self.exceptions.filter(occurrence_at__gte=self.next_run_at).values_list(
+                "occurrence_at", flat=True
+            )
+        )
 
 
 class ScheduleEvent(models.Model):
@@ -227,6 +242,8 @@ class ScheduleEvent(models.Model):
         EXPIRED = "expired", "Expired"
         MANUAL_RUN = "manual_run", "Run now"
         MISSED = "missed", "Missed run"
+        RUN_SKIPPED = "run_skipped", "One run skipped"
+        RUN_MOVED = "run_moved", "One run moved"
 
     scheduled_job = models.ForeignKey(ScheduledJob, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -256,6 +273,67 @@ class ScheduleEvent(models.Model):
     @property
     def actor_label(self) -> str:
         return self.actor.get_username() if self.actor_id else "system"
+
+
+class ScheduleException(models.Model):
+    """One run of a series that will not happen at its nominal time.
+
+    ``occurrence_at`` is the nominal UTC instant the recurrence engine yields;
+    the dispatcher, previews and the calendar leave that instant out. A moved
+    run also has ``moved_to`` and the one-off schedule that runs it instead.
+    """
+
+    scheduled_job = models.ForeignKey(
+        ScheduledJob, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    occurrence_at = models.DateTimeField()
+    moved_to = models.DateTimeField(null=True, blank=True)
+    # The one-off that runs the moved occurrence; deleting it does not bring
+    # the series' run back (that would surprise whoever deleted it).
+    replacement = models.ForeignKey(
+        ScheduledJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurrence_at"]
+        constraints = [
+            # Its index also serves every lookup: the dispatcher's "exceptions of the
+            # claimed batch from their next run on", and the previews' and calendar's
+            # "exceptions of these schedules in [start, end)".
+            models.UniqueConstraint(
+                fields=["scheduled_job", "occurrence_at"],
+                name="schedules_scheduleexception_unique_occurrence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheduled_job_id} skips {self.occurrence_at:%Y-%m-%d %H:%M}"
+
+
+def excepted_occurrences(schedule_ids, *, start: datetime, end: datetime | None = None) -> dict:
+    """{schedule id: {nominal instants}} of the exceptions in [start, end): one query."""
+    rows = ScheduleException.objects.filter(
+        scheduled_job_id__in=schedule_ids, occurrence_at__gte=start
+    )
+    if end is not None:
+        rows = rows.filter(occurrence_at__lt=end)
+    found: dict = {}
+    for schedule_id, at in rows.values_list("scheduled_job_id", "occurrence_at"):
+        found.setdefault(schedule_id, set()).add(at)
+    return found
 
 
 class DispatcherHeartbeat(models.Model):

@@ -8,7 +8,7 @@ from django.db.models import F, QuerySet
 
 from jobs.models import Job
 from schedules import recurrence
-from schedules.models import ONE_TICK, ScheduledJob, ScheduleEvent
+from schedules.models import ONE_TICK, ScheduledJob, ScheduleEvent, excepted_occurrences
 
 # /upcoming over 720 hours of a per-minute cron would be 43,200 rows for one
 # schedule; the answer says when it was cut.
@@ -40,6 +40,8 @@ def upcoming_occurrences(
     candidates = schedules.filter(
         status=ScheduledJob.Status.ACTIVE, next_run_at__isnull=False, next_run_at__lte=until
     ).order_by("next_run_at")
+    candidates = list(candidates)
+    skipped = _skipped_for(candidates, until=until)
     occurrences: list[tuple[ScheduledJob, datetime]] = []
     truncated = False
     for schedule in candidates:
@@ -47,7 +49,9 @@ def upcoming_occurrences(
         if budget <= 0:
             truncated = True
             break
-        runs = _runs_until(schedule, until=until, limit=budget + 1)
+        runs = _runs_until(
+            schedule, until=until, limit=budget + 1, skipped=skipped.get(schedule.pk, set())
+        )
         if len(runs) > budget:
             truncated = True
             runs = runs[:budget]
@@ -56,12 +60,27 @@ def upcoming_occurrences(
     return occurrences, truncated
 
 
-def _runs_until(schedule: ScheduledJob, *, until: datetime, limit: int) -> list[datetime]:
+def _skipped_for(schedules: list[ScheduledJob], *, until: datetime) -> dict:
+    """Skipped and moved runs of all the candidates, in one query."""
+    if not schedules:
+        return {}
+    return excepted_occurrences(
+        [s.pk for s in schedules],
+        start=min(s.next_run_at for s in schedules),
+        end=until + ONE_TICK,
+    )
+
+
+def _runs_until(
+    schedule: ScheduledJob, *, until: datetime, limit: int, skipped: set | None = None
+) -> list[datetime]:
     remaining = schedule.remaining_runs
     if remaining is not None:
         limit = min(limit, remaining)
     if limit <= 0:
         return []
-    return recurrence.runs_between(
-        schedule.recurrence(), schedule.next_run_at, until + ONE_TICK, limit=limit
+    skipped = skipped or set()
+    runs = recurrence.runs_between(
+        schedule.recurrence(), schedule.next_run_at, until + ONE_TICK, limit=limit + len(skipped)
     )
+    return [t for t in runs if t not in skipped][:limit]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from django.utils import timezone
 from jobs.models import Job
 from jobs.services import enqueue_after_commit, job_create, merge_config, validate_job_config
 from schedules import recurrence
-from schedules.models import ONE_TICK, ScheduledJob, ScheduleEvent
+from schedules.models import ONE_TICK, ScheduledJob, ScheduleEvent, ScheduleException
 from workspaces.models import Workspace
 
 # Fields that change neither what a schedule runs nor when: editing only these
@@ -509,3 +510,190 @@ def schedule_release_held_run(*, schedule_id) -> Job | None:
     held.save(update_fields=["not_before"])
     enqueue_after_commit([held])
     return held
+
+
+# --- one run of a series: skip or move ------------------------------------------------
+#
+# A skipped or moved run is a ScheduleException on the series (its nominal
+# instant); the dispatcher leaves that instant out and records nothing for it:
+# the exception and the audit event are the record, and max_runs counts only
+# runs that happen. A moved run is a new one-off schedule at the new time.
+
+# Looking for the next run that is not skipped: a bound, in case every one is.
+MAX_EXCEPTED_IN_A_ROW = 10_000
+
+
+def _check_occurrence(schedule: ScheduledJob, occurrence_at: datetime, *, now: datetime) -> None:
+    """``occurrence_at`` is a nominal run of the series still ahead, not already moved."""
+    if schedule.schedule_type == ScheduledJob.ScheduleType.ONCE:
+        raise ValidationError(
+            {"occurrence_at": "A one-off schedule has a single run: move or pause the schedule."}
+        )
+    if schedule.status not in (
+        ScheduledJob.Status.ACTIVE,
+        ScheduledJob.Status.PAUSED,
+        ScheduledJob.Status.ERROR,
+    ):
+        raise ValidationError(
+            {"occurrence_at": f"This schedule is {schedule.status}: it has no runs ahead."}
+        )
+    if occurrence_at <= now:
+        raise ValidationError(
+            {
+                "occurrence_at": (
+                    f"{occurrence_at.isoformat()} is in the past; only a run ahead can change."
+                )
+            }
+        )
+    # Under the row lock: a run before next_run_at has already been dispatched
+    # (the dispatcher claims a little ahead), so it can no longer be withdrawn.
+    if (
+        schedule.status == ScheduledJob.Status.ACTIVE
+        and schedule.next_run_at is not None
+        and occurrence_at < schedule.next_run_at
+    ):
+        raise ValidationError(
+            {"occurrence_at": "This run has already been dispatched; it can no longer change."}
+        )
+    if recurrence.next_run(schedule.recurrence(), after=occurrence_at - ONE_TICK) != occurrence_at:
+        raise ValidationError(
+            {
+                "occurrence_at": (
+                    f"{occurrence_at.isoformat()} is not a run of this schedule; "
+                    "use one of its next run times."
+                )
+            }
+        )
+    if schedule.exceptions.filter(occurrence_at=occurrence_at).exists():
+        raise ValidationError({"occurrence_at": "This run was already skipped or moved."})
+
+
+def _next_run_past_exceptions(schedule: ScheduledJob, *, after: datetime) -> datetime | None:
+    skipped = schedule.skipped_occurrences()
+    rec = schedule.recurrence()
+    for scanned, nominal in enumerate(recurrence.iter_runs(rec, after=after)):
+        if nominal not in skipped or scanned >= MAX_EXCEPTED_IN_A_ROW:
+            return nominal
+    return None
+
+
+def _step_past(schedule: ScheduledJob, occurrence_at: datetime) -> None:
+    """The run that was next is gone: next_run_at moves to the first run left."""
+    if schedule.status != ScheduledJob.Status.ACTIVE or schedule.next_run_at != occurrence_at:
+        return
+    schedule.next_run_at = _next_run_past_exceptions(schedule, after=occurrence_at)
+    fields = ["next_run_at", "updated_at"]
+    if schedule.next_run_at is None:
+        schedule.status = _end_status(schedule)
+        fields.append("status")
+    schedule.save(update_fields=fields)
+    if schedule.next_run_at is None:
+        _record(schedule, schedule.status, note="No runs left after the last one was skipped.")
+
+
+def _local_label(moment: datetime, zone_name: str) -> str:
+    return moment.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@transaction.atomic
+def schedule_occurrence_skip(
+    *,
+    scheduled_job: ScheduledJob,
+    occurrence_at: datetime,
+    actor=None,
+    note: str = "",
+    now: datetime | None = None,
+) -> ScheduleException:
+    """Skip one run of a series; the runs before and after it are untouched."""
+    now = now or timezone.now()
+    schedule = _locked(scheduled_job)
+    _check_occurrence(schedule, occurrence_at, now=now)
+    exception = ScheduleException(
+        scheduled_job=schedule, occurrence_at=occurrence_at, actor=actor, note=note
+    )
+    exception.full_clean(validate_constraints=False)
+    exception.save()
+    _step_past(schedule, occurrence_at)
+    label = _local_label(occurrence_at, schedule.timezone)
+    _record(
+        schedule,
+        ScheduleEvent.Kind.RUN_SKIPPED,
+        actor=actor,
+        note=f"Run of {label} skipped." + (f" {note}" if note else ""),
+        changes={"occurrence_at": occurrence_at.isoformat()},
+    )
+    return exception
+
+
+@transaction.atomic
+def schedule_occurrence_move(
+    *,
+    scheduled_job: ScheduledJob,
+    occurrence_at: datetime,
+    new_time: datetime,
+    actor=None,
+    note: str = "",
+    now: datetime | None = None,
+) -> ScheduleException:
+    """Move one run of a series to ``new_time``: the series skips it and a one-off
+    schedule (same job, campaign, template, zone and policies) runs it instead."""
+    now = now or timezone.now()
+    schedule = _locked(scheduled_job)
+    if new_time <= now:
+        raise ValidationError(
+            {"new_time": f"{new_time.isoformat()} is in the past; choose a time in the future."}
+        )
+    _check_occurrence(schedule, occurrence_at, now=now)
+    replacement = schedule_create(
+        workspace=schedule.workspace,
+        created_by=actor,
+        now=now,
+        **_one_off_fields(schedule, occurrence_at=occurrence_at, new_time=new_time),
+    )
+    exception = ScheduleException(
+        scheduled_job=schedule,
+        occurrence_at=occurrence_at,
+        moved_to=new_time,
+        replacement=replacement,
+        actor=actor,
+        note=note,
+    )
+    exception.full_clean(validate_constraints=False)
+    exception.save()
+    _step_past(schedule, occurrence_at)
+    _record(
+        schedule,
+        ScheduleEvent.Kind.RUN_MOVED,
+        actor=actor,
+        note=(
+            f"Run of {_local_label(occurrence_at, schedule.timezone)} moved to "
+            f"{_local_label(new_time, schedule.timezone)}." + (f" {note}" if note else "")
+        ),
+        changes={
+            "occurrence_at": occurrence_at.isoformat(),
+            "moved_to": new_time.isoformat(),
+            "replacement_id": str(replacement.pk),
+        },
+    )
+    return exception
+
+
+def _one_off_fields(schedule: ScheduledJob, *, occurrence_at: datetime, new_time: datetime) -> dict:
+    local_day = occurrence_at.astimezone(ZoneInfo(schedule.timezone)).date().isoformat()
+    suffix = f" (moved from {local_day})"
+    max_name = ScheduledJob._meta.get_field("name").max_length - len(suffix)
+    return {
+        "name": schedule.name[:max_name] + suffix,
+        "description": schedule.description,
+        "campaign": schedule.campaign,
+        "template": schedule.template,
+        "job_config": dict(schedule.job_config or {}),
+        "timezone": schedule.timezone,
+        "schedule_type": ScheduledJob.ScheduleType.ONCE,
+        "scheduled_at": new_time,
+        "misfire_policy": schedule.misfire_policy,
+        "misfire_grace_seconds": schedule.misfire_grace_seconds,
+        "catch_up_max_runs": schedule.catch_up_max_runs,
+        "overlap_policy": schedule.overlap_policy,
+        "jitter_seconds": schedule.jitter_seconds,
+    }
