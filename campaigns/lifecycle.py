@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from campaigns import signals
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_spent_usd
 from campaigns.services import ARCHIVED_READ_ONLY
 from schedules import recurrence
 
@@ -461,13 +462,6 @@ def campaign_unarchive(*, campaign: Campaign, actor=None) -> Campaign:
 
 
 # --- budget -------------------------------------------------------------------------
-
-
-def campaign_spent_usd(campaign: Campaign) -> Decimal:
-    jobs = _related_manager(campaign, "jobs")
-    if jobs is None:
-        return Decimal("0")
-    return jobs.aggregate(total=Sum("cost_usd"))["total"] or Decimal("0")
 
 
 def campaign_budget_exceeded(campaign: Campaign) -> bool:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_POST
 from campaigns import services
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign
-from campaigns.selectors import campaign_stats
+from campaigns.selectors import campaign_progress, campaign_stats, campaigns_with_totals
 from scheduler_site.pages import (
     add_workspace_choice,
     apply_validation_error,
@@ -32,11 +30,8 @@ LIST_FILTERS = ("status", "tag", "q")
 
 
 def _campaign_rows(request):
-    """The list: one query with job totals and spend, whatever the length."""
-    rows = scoped(request, Campaign.objects.select_related("workspace")).annotate(
-        job_total=Count("jobs", distinct=True),
-        spent_usd=Sum("jobs__cost_usd"),
-    )
+    """The list, with each campaign's totals from one query whatever its length."""
+    rows = scoped(request, campaigns_with_totals())
     status = request.GET.get("status", "")
     if status in Campaign.Status.values:
         rows = rows.filter(status=status)
@@ -49,25 +44,19 @@ def _campaign_rows(request):
     return rows.order_by("-created_at")
 
 
-def _with_progress(campaign: Campaign) -> Campaign:
-    """The card's bars: the same ratios campaign_stats gives, from the annotated row."""
-    spent = campaign.spent_usd or Decimal("0")
-    campaign.job_progress = (
-        campaign.job_total / campaign.target_job_count if campaign.target_job_count else None
-    )
-    campaign.budget_progress = (
-        float(spent / campaign.target_budget_usd) if campaign.target_budget_usd else None
-    )
-    campaign.days_remaining = (
-        max(0, (campaign.end_date - timezone.now()).days) if campaign.end_date else None
+def _with_progress(campaign: Campaign, now) -> Campaign:
+    """The card's bars, from the annotated row (the ratios the stats endpoint gives)."""
+    campaign.progress = campaign_progress(
+        campaign, total_jobs=campaign.job_total, spent_usd=campaign.spent_usd, now=now
     )
     return campaign
 
 
 @page
 def campaign_list(request):
+    now = timezone.now()
     context = {
-        "campaigns": [_with_progress(row) for row in _campaign_rows(request)[:200]],
+        "campaigns": [_with_progress(row, now) for row in _campaign_rows(request)[:200]],
         "statuses": Campaign.Status.choices,
         "filters": {name: request.GET.get(name, "") for name in LIST_FILTERS},
     }

@@ -27,6 +27,55 @@ def test_list_shows_each_campaign_with_progress_towards_its_targets(page_client,
     assert "<html" in body
 
 
+def _campaign_with_spend(workspace, name: str, costs: list[str]) -> Campaign:
+    from decimal import Decimal
+
+    from jobs.models import Job
+
+    campaign = CampaignFactory(
+        workspace=workspace, name=name, target_job_count=4, target_budget_usd=Decimal("10")
+    )
+    for cost in costs:
+        job = JobFactory(workspace=workspace, campaign=campaign, status="succeeded")
+        Job.objects.filter(pk=job.pk).update(cost_usd=Decimal(cost))
+    return campaign
+
+
+def test_list_shows_jobs_and_spend_per_campaign_from_its_own_jobs(page_client, workspace):
+    _campaign_with_spend(workspace, "Busy", ["1.50", "2.50"])
+    _campaign_with_spend(workspace, "Quiet", [])
+
+    body = page_client.get("/campaigns/").content.decode()
+
+    cards = {
+        name: card
+        for card in body.split('<article class="card campaign-card"')[1:]
+        for name in ("Busy", "Quiet")
+        if name in card
+    }
+    assert "$4.00 / $10" in cards["Busy"]
+    assert 'aria-valuenow="50"' in cards["Busy"]  # 2 of 4 jobs
+    assert 'aria-valuenow="40"' in cards["Busy"]  # $4 of $10
+    assert "$0.00 / $10" in cards["Quiet"]
+
+
+def test_list_queries_do_not_grow_with_the_number_of_campaigns(
+    page_client, workspace, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _campaign_with_spend(workspace, "First", ["1"])
+    with CaptureQueriesContext(connection) as few:
+        assert page_client.get("/campaigns/").status_code == 200
+    for n in range(12):
+        _campaign_with_spend(workspace, f"More {n}", ["1", "2"])
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = page_client.get("/campaigns/").content.decode()
+    assert body.count('class="progress-pair"') == 13
+
+
 def test_list_filter_answers_htmx_with_only_the_cards(page_client, workspace):
     CampaignFactory(workspace=workspace, name="Tagged", tags=["seo"])
     CampaignFactory(workspace=workspace, name="Other")
