@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,6 +29,8 @@ from templates_lib.forms import JobTemplateForm, TemplateUseForm
 from templates_lib.models import JobTemplate
 
 TEMPLATES = JobTemplate.objects.select_related("workspace", "campaign")
+# Cards per page of the library (favourites fill the first pages).
+PAGE_SIZE = 48
 
 
 def _filtered_templates(request):
@@ -40,8 +43,9 @@ def _filtered_templates(request):
         rows = rows.filter(is_favorite=True)
     if query := request.GET.get("q", "").strip():
         rows = rows.filter(Q(name__icontains=query) | Q(description__icontains=query))
-    # Favourites first, the library's promise.
-    return rows.order_by("-is_favorite", "name")
+    # Favourites first, the library's promise; pk keeps pages stable among
+    # templates of the same name.
+    return rows.order_by("-is_favorite", "name", "pk")
 
 
 def _is_uuid(value: str) -> bool:
@@ -56,8 +60,10 @@ def _is_uuid(value: str) -> bool:
 
 @page
 def template_list(request):
+    page_obj = Paginator(_filtered_templates(request), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "templates": _filtered_templates(request)[:300],
+        "page_obj": page_obj,
+        "templates": page_obj.object_list,
         "campaigns": scoped(request, Campaign.objects.all()).order_by("name"),
         "filters": {k: request.GET.get(k, "") for k in ("tag", "campaign", "favorites", "q")},
         "writable_ids": set(writable_workspaces(request).values_list("pk", flat=True)),

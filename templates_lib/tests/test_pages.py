@@ -126,3 +126,62 @@ def test_strangers_templates_are_not_found_and_viewers_cannot_star(
     assert page_client.get(f"/templates/{stranger.pk}/use/").status_code == 404
     mine = JobTemplateFactory(workspace=workspace)
     assert viewer_client.post(f"/templates/{mine.pk}/favorite/").status_code == 403
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    from templates_lib import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+
+
+def card_names(body: str) -> list[str]:
+    import re
+
+    return re.findall(
+        r'id="template-[^"]+">\s*<header class="tpl-head">\s*<h2>([^<]+)</h2>',
+        body,
+    )
+
+
+def test_library_pages_keep_favourites_first_across_pages(page_client, workspace, small_pages):
+    for name in ["Alpha", "Bravo", "Charlie"]:
+        JobTemplateFactory(workspace=workspace, name=name)
+    for name in ["Yankee", "Zulu"]:
+        JobTemplateFactory(workspace=workspace, name=name, is_favorite=True)
+
+    first = page_client.get("/templates/").content.decode()
+    second = page_client.get("/templates/?page=2").content.decode()
+    third = page_client.get("/templates/?page=3").content.decode()
+
+    assert card_names(first) == ["Yankee", "Zulu"]
+    assert card_names(second) == ["Alpha", "Bravo"]
+    assert card_names(third) == ["Charlie"]
+    assert "Page 1 of 3" in first and "5 templates" in first
+    # Out-of-range or garbled page numbers land on a real page, never an error.
+    assert card_names(page_client.get("/templates/?page=99").content.decode()) == ["Charlie"]
+    assert card_names(page_client.get("/templates/?page=x").content.decode()) == ["Yankee", "Zulu"]
+
+
+def test_library_page_links_keep_the_filters(page_client, workspace, small_pages):
+    for name in ["Seo one", "Seo two", "Seo three"]:
+        JobTemplateFactory(workspace=workspace, name=name, tags=["seo"])
+    JobTemplateFactory(workspace=workspace, name="Untagged")
+
+    first = page_client.get("/templates/?tag=seo").content.decode()
+    assert 'href="/templates/?tag=seo&amp;page=2"' in first
+    assert "Untagged" not in first
+
+    second = page_client.get("/templates/?tag=seo&page=2", HTTP_HX_TARGET="template-cards", **HX)
+    body = second.content.decode()
+    assert "<html" not in body
+    assert card_names(body) == ["Seo two"]
+    assert 'href="/templates/?tag=seo&amp;page=1"' in body
+    assert "Untagged" not in body
+
+
+def test_a_library_that_fits_one_page_shows_no_pager(page_client, workspace):
+    JobTemplateFactory(workspace=workspace, name="Only")
+    body = page_client.get("/templates/").content.decode()
+    assert card_names(body) == ["Only"]
+    assert 'aria-label="Template pages"' not in body
