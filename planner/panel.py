@@ -269,14 +269,14 @@ def move_event(request, *, kind: str, pk, occurrence: str, to: datetime, scope: 
     if schedule.schedule_type == ScheduledJob.ScheduleType.ONCE:
         schedule_services.schedule_update(schedule=schedule, actor=request.user, scheduled_at=to)
         return f"“{schedule.name}” moved to {_label(to)}."
-    if scope != "series":
-        raise ValidationError(
-            "Moving a single run of a recurring schedule is not supported yet; "
-            "move the whole series, or use Run now for an extra run."
-        )
     original = _parse_instant(occurrence)
     if original is None:
         raise ValidationError("The original time of the moved run is missing.")
+    if scope == "occurrence":
+        schedule_services.schedule_occurrence_move(
+            scheduled_job=schedule, occurrence_at=original, new_time=to, actor=request.user
+        )
+        return f"Moved this run to {_label(to)}."
     try:
         pattern = shifted_pattern(
             schedule.schedule_type,

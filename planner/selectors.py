@@ -21,7 +21,7 @@ from jobs.models import Job
 from marketing.models import Post, Wave
 from marketing.selectors import calendar_posts
 from schedules import recurrence
-from schedules.models import ScheduledJob
+from schedules.models import ScheduledJob, excepted_occurrences
 from schedules.selectors import scheduled_jobs
 
 KINDS = {
@@ -157,7 +157,10 @@ def calendar_schedules(filters: Filters) -> QuerySet[ScheduledJob]:
 def _occurrences(filters, start, end, now) -> tuple[list[CalendarEvent], bool]:
     events: list[CalendarEvent] = []
     truncated = False
-    for schedule in calendar_schedules(filters):
+    schedules = list(calendar_schedules(filters))
+    # Skipped and moved runs of every schedule in range, in one query.
+    skipped = excepted_occurrences([s.pk for s in schedules], start=start, end=end)
+    for schedule in schedules:
         if schedule.status == ScheduledJob.Status.ACTIVE:
             if schedule.next_run_at is None:
                 continue
@@ -172,10 +175,14 @@ def _occurrences(filters, start, end, now) -> tuple[list[CalendarEvent], bool]:
         limit = budget + 1
         if schedule.remaining_runs is not None:
             limit = min(limit, schedule.remaining_runs)
+        gone = skipped.get(schedule.pk, set())
         try:
-            runs = recurrence.runs_between(schedule.recurrence(), first, end, limit=limit)
+            runs = recurrence.runs_between(
+                schedule.recurrence(), first, end, limit=limit + len(gone)
+            )
         except recurrence.RecurrenceError:
             continue
+        runs = [t for t in runs if t not in gone][:limit]
         if len(runs) > budget:
             runs, truncated = runs[:budget], True
         events += [_occurrence_event(schedule, run_at) for run_at in runs]

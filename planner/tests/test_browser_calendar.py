@@ -118,6 +118,41 @@ def test_dragging_an_event_to_another_day_persists(browser_page, marketer, works
     assert schedule.next_run_at.astimezone(ZoneInfo(ZONE)).hour == 11
 
 
+def test_dragging_one_run_of_a_weekly_series_asks_and_moves_only_that_run(
+    browser_page, marketer, workspace
+):
+    day = local_today() + timedelta(days=2)
+    target = day + timedelta(days=1)
+    series = schedule_create(
+        workspace=workspace,
+        created_by=marketer,
+        name="Weekly digest",
+        schedule_type="weekly",
+        scheduled_at=datetime.combine(day, time(11), tzinfo=ZoneInfo(ZONE)),
+        timezone=ZONE,
+    )
+    page = browser_page
+    sign_in(page)
+    page.goto(f"/calendar/?view=month&date={day.isoformat()}")
+    chip = page.locator(f".day[data-date='{day.isoformat()}'] .ev", has_text="Weekly digest")
+    chip.drag_to(page.locator(f".day[data-date='{target.isoformat()}']"))
+    dialog = page.locator("#move-scope")
+    dialog.get_by_role("button", name="Only this run").click()
+    toast(page, "Moved this run to").wait_for()
+    page.reload()
+    moved = page.locator(f".day[data-date='{target.isoformat()}'] .ev", has_text="moved from")
+    moved.wait_for()
+    assert page.locator(f".day[data-date='{day.isoformat()}'] .ev", has_text="Weekly").count() == 0
+    week_later = day + timedelta(days=7)
+    if page.locator(f".day[data-date='{week_later.isoformat()}']").count():
+        later = page.locator(f".day[data-date='{week_later.isoformat()}'] .ev", has_text="Weekly")
+        assert later.count() == 1  # the rest of the series stays
+    series.refresh_from_db()
+    assert series.next_run_at.astimezone(ZoneInfo(ZONE)).date() == week_later
+    one_off = ScheduledJob.objects.get(schedule_type="once")
+    assert one_off.next_run_at == datetime.combine(target, time(11), tzinfo=ZoneInfo(ZONE))
+
+
 def test_a_refused_drag_shows_a_toast_and_the_event_snaps_back(browser_page, marketer, workspace):
     from marketing import services as marketing
     from marketing.tests.factories import ContentItemFactory

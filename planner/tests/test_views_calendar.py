@@ -348,3 +348,97 @@ def test_a_frequent_schedule_is_one_chip_per_day_in_the_month(page_client, ny_wo
     body = page_client.get("/calendar/?view=month&date=2026-12-01&tz=UTC").content.decode()
     assert "\u00d796" in body  # times 96: a whole day of 15-minute runs behind one chip
     assert "more</a>" not in body  # so the cell has room for everything else
+
+
+def test_moving_only_one_run_of_a_series_moves_that_run_and_keeps_the_others(
+    page_client, ny_workspace
+):
+    schedule = _daily(ny_workspace, name="Digest", timezone="America/New_York")
+    # The Nov 25 run (09:00 New York) goes to Nov 27 at 15:30.
+    response = page_client.post(
+        "/calendar/move/",
+        {
+            "kind": "occurrence",
+            "id": schedule.pk,
+            "at": "2026-11-25T14:00:00+00:00",
+            "to": "2026-11-27T15:30",
+            "scope": "occurrence",
+            "tz": "America/New_York",
+        },
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["message"] == "Moved this run to Fri Nov 27, 15:30."
+    schedule.refresh_from_db()
+    assert schedule.scheduled_at == datetime(2026, 11, 24, 14, 0, tzinfo=ZoneInfo("UTC"))
+    body = page_client.get("/calendar/?view=agenda&date=2026-11-23").content.decode()
+    moved = "Digest (moved from 2026-11-25)"
+    assert moved in body
+    day = page_client.get("/calendar/?view=day&date=2026-11-25").content.decode()
+    assert "Digest — Scheduled" not in day
+    assert (
+        "Digest — Scheduled"
+        in page_client.get("/calendar/?view=day&date=2026-11-26").content.decode()
+    )
+    friday = page_client.get("/calendar/?view=day&date=2026-11-27").content.decode()
+    assert moved in friday and "15:30" in friday
+
+
+def test_moving_one_run_into_the_past_is_refused_and_nothing_moves(page_client, ny_workspace):
+    schedule = _daily(ny_workspace, name="Digest")
+    response = page_client.post(
+        "/calendar/move/",
+        {
+            "kind": "occurrence",
+            "id": schedule.pk,
+            "at": "2026-11-25T14:00:00+00:00",
+            "to": "2026-11-20T10:00",
+            "scope": "occurrence",
+            "tz": "UTC",
+        },
+    )
+    assert response.status_code == 422
+    assert "in the past" in response.json()["message"]
+    assert ScheduledJob.objects.count() == 1
+    assert not schedule.exceptions.exists()
+
+
+def test_a_viewer_cannot_move_one_run(viewer_client, workspace):
+    schedule = _daily(workspace, name="Digest")
+    response = viewer_client.post(
+        "/calendar/move/",
+        {
+            "kind": "occurrence",
+            "id": schedule.pk,
+            "at": "2026-11-25T14:00:00+00:00",
+            "to": "2026-11-27T10:00",
+            "scope": "occurrence",
+            "tz": "UTC",
+        },
+    )
+    assert response.status_code in (403, 422)
+    assert not schedule.exceptions.exists()
+
+
+def test_skipped_runs_of_many_schedules_cost_no_extra_query_per_schedule(
+    page_client, ny_workspace, user, django_assert_num_queries
+):
+    from schedules.services import schedule_occurrence_skip
+
+    first = _daily(ny_workspace, name="Digest 0")
+    schedule_occurrence_skip(
+        scheduled_job=first, occurrence_at=datetime(2026, 12, 2, 14, tzinfo=ZoneInfo("UTC"))
+    )
+    url = "/calendar/?view=month&date=2026-12-01"
+    with CaptureQueriesContext(connection) as small:
+        assert page_client.get(url).status_code == 200
+    for n in range(1, 20):
+        schedule = _daily(ny_workspace, name=f"Digest {n}")
+        schedule_occurrence_skip(
+            scheduled_job=schedule,
+            occurrence_at=datetime(2026, 12, 2, 14, tzinfo=ZoneInfo("UTC")),
+            actor=user,
+        )
+    with django_assert_num_queries(len(small.captured_queries)):
+        body = page_client.get(url).content.decode()
+    # 20 daily schedules over the 35 days drawn, less the 20 skipped Dec 2 runs.
+    assert f"{20 * 35 - 20} events" in body
