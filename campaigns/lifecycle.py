@@ -41,6 +41,23 @@ from schedules import recurrence
 logger = logging.getLogger(__name__)
 
 ONE_TICK = timedelta(microseconds=1)
+# Campaign fields only the lifecycle writes: read-only in the API and admin.
+LIFECYCLE_FIELDS = (
+    "scheduled_at",
+    "timezone",
+    "is_recurring",
+    "recurrence_type",
+    "recurrence_pattern",
+    "recurrence_end_date",
+    "recurrence_count",
+    "next_run_at",
+    "started_at",
+    "parent_campaign",
+    "occurrence_at",
+    "archived_at",
+    "previous_status",
+    "budget_reached_at",
+)
 READ_ONLY_MESSAGE = ARCHIVED_READ_ONLY
 # Campaigns handled per transition kind in one lifecycle run; the rest wait
 # for the next run (a few seconds later), so one run never holds on for long.

@@ -11,23 +11,6 @@ from django.core.exceptions import ValidationError
 from campaigns import lifecycle
 from campaigns.models import Campaign
 
-LIFECYCLE_READONLY_FIELDS = (
-    "scheduled_at",
-    "timezone",
-    "is_recurring",
-    "recurrence_type",
-    "recurrence_pattern",
-    "recurrence_end_date",
-    "recurrence_count",
-    "next_run_at",
-    "started_at",
-    "parent_campaign",
-    "occurrence_at",
-    "archived_at",
-    "previous_status",
-    "budget_reached_at",
-)
-
 
 class ChildCampaignInline(admin.TabularInline):
     """Duplicates and recurring occurrences made from this campaign."""
@@ -91,7 +74,7 @@ class CampaignLifecycleAdminMixin:
 
     def get_readonly_fields(self, request, obj=None):
         # Lifecycle fields change through the actions and the lifecycle task only.
-        return [*super().get_readonly_fields(request, obj), *LIFECYCLE_READONLY_FIELDS]
+        return [*super().get_readonly_fields(request, obj), *lifecycle.LIFECYCLE_FIELDS]
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Archived campaigns are read-only (delete and the unarchive action still work).

@@ -22,22 +22,7 @@ from scheduler_site.lib.validators import validate_timezone
 from schedules import recurrence
 
 # Read-only on the campaign serializer: they change through the lifecycle routes.
-LIFECYCLE_FIELDS = [
-    "scheduled_at",
-    "timezone",
-    "is_recurring",
-    "recurrence_type",
-    "recurrence_pattern",
-    "recurrence_end_date",
-    "recurrence_count",
-    "next_run_at",
-    "started_at",
-    "parent_campaign",
-    "occurrence_at",
-    "archived_at",
-    "previous_status",
-    "budget_reached_at",
-]
+LIFECYCLE_FIELDS = list(lifecycle.LIFECYCLE_FIELDS)
 
 # Fields of a new campaign that POST /campaigns/schedule accepts alongside the schedule.
 NEW_CAMPAIGN_FIELDS = (

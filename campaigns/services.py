@@ -22,6 +22,15 @@ def refuse_archived_campaigns(*, campaign_ids: Iterable, field: str = "campaign"
         raise ValidationError({field: ARCHIVED_READ_ONLY})
 
 
+def refuse_archived_campaign_edit(instance) -> None:
+    """For a row with a ``campaign`` about to be saved: neither the campaign it
+    belongs to (as stored) nor the one it is moved to may be archived."""
+    stored = (
+        type(instance)._default_manager.filter(pk=instance.pk).values_list("campaign_id", flat=True)
+    )
+    refuse_archived_campaigns(campaign_ids=[*stored, instance.campaign_id])
+
+
 def campaign_create(*, workspace: Workspace, created_by=None, **fields) -> Campaign:
     campaign = Campaign(workspace=workspace, created_by=created_by, **fields)
     campaign.full_clean()

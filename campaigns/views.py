@@ -22,6 +22,7 @@ from scheduler_site.pages import (
     get_scoped_or_404,
     page,
     redirect_with_feedback,
+    render_form,
     require_write,
     scoped,
 )
@@ -119,11 +120,9 @@ def campaign_edit(request, pk):
 
 
 def _form_page(request, form, *, campaign):
-    context = {"form": form, "campaign": campaign}
-    status = 422 if form.is_bound and form.errors else 200
-    if request.htmx:
-        return render(request, "campaigns/campaign_form.html#form", context, status=status)
-    return render(request, "campaigns/campaign_form.html", context, status=status)
+    return render_form(
+        request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign}
+    )
 
 
 @require_POST

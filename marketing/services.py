@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from campaigns.services import refuse_archived_campaigns
+from campaigns.services import refuse_archived_campaign_edit, refuse_archived_campaigns
 from marketing import conflicts as rules
 from marketing.models import ChannelAccount, ContentItem, Post, Wave
 from marketing.topoff import cadence_slots
@@ -106,10 +106,9 @@ def content_create(*, workspace: Workspace, **fields) -> ContentItem:
 
 def content_update(*, content_item: ContentItem, **fields) -> ContentItem:
     """Edit content; neither the campaign it leaves nor the one it joins may be archived."""
-    stored = ContentItem.objects.filter(pk=content_item.pk).values_list("campaign_id", flat=True)
     for name, value in fields.items():
         setattr(content_item, name, value)
-    refuse_archived_campaigns(campaign_ids=[*stored, content_item.campaign_id])
+    refuse_archived_campaign_edit(content_item)
     content_item.full_clean()
     content_item.save()
     return content_item

@@ -33,6 +33,7 @@ from scheduler_site.pages import (
     get_scoped_or_404,
     page,
     redirect_with_feedback,
+    render_form,
     require_write,
     scoped,
     writable_workspaces,
@@ -174,10 +175,7 @@ def channel_edit(request, pk):
 
 def _form_page(request, form, *, channel):
     context = {"form": form, "channel": channel, "zones": ZONES, "platforms": PLATFORMS}
-    status = 422 if form.is_bound and form.errors else 200
-    if request.htmx:
-        return render(request, "marketing/channel_form.html#form", context, status=status)
-    return render(request, "marketing/channel_form.html", context, status=status)
+    return render_form(request, "marketing/channel_form.html", context)
 
 
 @require_POST
@@ -292,10 +290,7 @@ def content_create(request):
 
 def _simple_form(request, form, title: str, submit: str, *, intro: str = ""):
     context = {"form": form, "title": title, "submit": submit, "intro": intro}
-    status = 422 if form.is_bound and form.errors else 200
-    if request.htmx:
-        return render(request, "marketing/simple_form.html#form", context, status=status)
-    return render(request, "marketing/simple_form.html", context, status=status)
+    return render_form(request, "marketing/simple_form.html", context)
 
 
 def _workspace_choices(request):

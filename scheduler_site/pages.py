@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from workspaces.models import Workspace
@@ -207,3 +207,15 @@ def add_workspace_choice(form, request: HttpRequest, initial: Workspace | None) 
         queryset=choices, initial=initial, empty_label=None, label="Workspace"
     )
     form.order_fields(["workspace", *[n for n in form.fields if n != "workspace"]])
+
+
+def render_form(request: HttpRequest, template_name: str, context: dict) -> HttpResponse:
+    """A form page: the whole page, or its ``#form`` partial for htmx.
+
+    422 while the submitted form (``context["form"]``) has errors, so htmx
+    swaps the form with its inline errors in place and tests can tell.
+    """
+    form = context["form"]
+    status = 422 if form.is_bound and form.errors else 200
+    name = f"{template_name}#form" if request.htmx else template_name
+    return render(request, name, context, status=status)

@@ -13,7 +13,24 @@ from scheduler_site.lib.validators import (
 from templates_lib.models import JobTemplate
 
 
-class JobTemplateForm(forms.ModelForm):
+class TargetFieldsMixin:
+    """Publisher, country and language as the template's rules write them,
+    shared by the template form and the per-use overrides."""
+
+    def clean_publisher_domain(self):
+        value = self.cleaned_data.get("publisher_domain") or ""
+        return normalize_hostname(value) if value else ""
+
+    def clean_country(self):
+        value = self.cleaned_data.get("country") or ""
+        return normalize_country(value) if value else ""
+
+    def clean_language(self):
+        value = self.cleaned_data.get("language") or ""
+        return normalize_language(value) if value else ""
+
+
+class JobTemplateForm(TargetFieldsMixin, forms.ModelForm):
     tags = TagsField()
     metadata = forms.JSONField(
         required=False,
@@ -63,23 +80,11 @@ class JobTemplateForm(forms.ModelForm):
             raise ValidationError("Metadata must be a JSON object.")
         return value
 
-    def clean_publisher_domain(self):
-        value = self.cleaned_data.get("publisher_domain") or ""
-        return normalize_hostname(value) if value else ""
-
-    def clean_country(self):
-        value = self.cleaned_data.get("country") or ""
-        return normalize_country(value) if value else ""
-
-    def clean_language(self):
-        value = self.cleaned_data.get("language") or ""
-        return normalize_language(value) if value else ""
-
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class TemplateUseForm(forms.Form):
+class TemplateUseForm(TargetFieldsMixin, forms.Form):
     """Per-use overrides: only the fields filled in are sent to the service."""
 
     name = forms.CharField(required=False, max_length=255, help_text="Defaults to the template's.")
@@ -91,18 +96,6 @@ class TemplateUseForm(forms.Form):
     country = forms.CharField(required=False, max_length=2)
     language = forms.CharField(required=False, max_length=35)
     batch_size = forms.IntegerField(required=False, min_value=1, max_value=100)
-
-    def clean_publisher_domain(self):
-        value = self.cleaned_data.get("publisher_domain") or ""
-        return normalize_hostname(value) if value else ""
-
-    def clean_country(self):
-        value = self.cleaned_data.get("country") or ""
-        return normalize_country(value) if value else ""
-
-    def clean_language(self):
-        value = self.cleaned_data.get("language") or ""
-        return normalize_language(value) if value else ""
 
     def overrides(self) -> dict:
         return {

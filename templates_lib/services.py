@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, Value, When
 from django.db.models.deletion import RestrictedError
 
-from campaigns.services import refuse_archived_campaigns
+from campaigns.services import refuse_archived_campaign_edit, refuse_archived_campaigns
 from templates_lib.models import JobTemplate
 from workspaces.models import Workspace
 
@@ -21,10 +21,9 @@ def template_create(*, workspace: Workspace, created_by=None, **fields) -> JobTe
 @transaction.atomic
 def template_update(*, template: JobTemplate, **fields) -> JobTemplate:
     """Edit a template; neither the campaign it leaves nor the one it joins may be archived."""
-    stored = JobTemplate.objects.filter(pk=template.pk).values_list("campaign_id", flat=True)
     for name, value in fields.items():
         setattr(template, name, value)
-    refuse_archived_campaigns(campaign_ids=[*stored, template.campaign_id])
+    refuse_archived_campaign_edit(template)
     template.full_clean()
     template.save()
     return template

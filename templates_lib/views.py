@@ -20,6 +20,7 @@ from scheduler_site.pages import (
     get_scoped_or_404,
     page,
     redirect_with_feedback,
+    render_form,
     require_write,
     scoped,
     writable_workspaces,
@@ -107,11 +108,9 @@ def template_use(request, pk):
                 reverse("jobs:detail", args=[job.pk]),
                 f"Job “{job.name}” created from the template.",
             )
-    context = {"template": template, "form": form}
-    status = 422 if form.errors else 200
-    if request.htmx:
-        return render(request, "templates_lib/template_use.html#form", context, status=status)
-    return render(request, "templates_lib/template_use.html", context, status=status)
+    return render_form(
+        request, "templates_lib/template_use.html", {"template": template, "form": form}
+    )
 
 
 @page
@@ -162,11 +161,9 @@ def template_edit(request, pk):
 
 
 def _form_page(request, form, *, template):
-    context = {"form": form, "template": template}
-    status = 422 if form.is_bound and form.errors else 200
-    if request.htmx:
-        return render(request, "templates_lib/template_form.html#form", context, status=status)
-    return render(request, "templates_lib/template_form.html", context, status=status)
+    return render_form(
+        request, "templates_lib/template_form.html", {"form": form, "template": template}
+    )
 
 
 @require_POST

@@ -39,6 +39,21 @@ def handed_over(clock, workspace):
     return post
 
 
+def handed_over_wave(clock, workspace, video, channels):
+    """A simultaneous wave whose posts the publisher has just given to Jobs."""
+    wave = services.wave_create(
+        workspace=workspace,
+        content_item_id=video.pk,
+        type="simultaneous",
+        start_at=AT,
+        delay_seconds=0,
+        channel_ids=[c.pk for c in channels],
+    )
+    clock.move_to(AT)
+    assert publisher.publish_due_posts()["published"] == len(channels)
+    return wave
+
+
 @pytest.mark.django_db
 def test_publication_jobs_carry_the_publication_trigger(handed_over):
     assert handed_over.job.trigger == "publication"
@@ -123,16 +138,7 @@ def test_the_worker_vetoes_a_held_post_and_puts_it_back_to_scheduled(
 def test_the_worker_vetoes_a_post_of_a_paused_wave(
     clock, workspace, video, channels, django_capture_on_commit_callbacks
 ):
-    wave = services.wave_create(
-        workspace=workspace,
-        content_item_id=video.pk,
-        type="simultaneous",
-        start_at=AT,
-        delay_seconds=0,
-        channel_ids=[channels[0].pk],
-    )
-    clock.move_to(AT)
-    publisher.publish_due_posts()
+    wave = handed_over_wave(clock, workspace, video, channels[:1])
     services.wave_pause(wave=wave)
     post = wave.posts.get()
 
@@ -146,16 +152,7 @@ def test_the_worker_vetoes_a_post_of_a_paused_wave(
 def test_cancelling_a_wave_withdraws_its_posts_being_handed_over(
     clock, workspace, video, channels, django_capture_on_commit_callbacks
 ):
-    wave = services.wave_create(
-        workspace=workspace,
-        content_item_id=video.pk,
-        type="simultaneous",
-        start_at=AT,
-        delay_seconds=0,
-        channel_ids=[c.pk for c in channels[:2]],
-    )
-    clock.move_to(AT)
-    publisher.publish_due_posts()
+    wave = handed_over_wave(clock, workspace, video, channels[:2])
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.wave_cancel(wave=wave) == 2
