@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from campaigns.models import Campaign
+from campaigns.services import refuse_archived_campaigns
 from scheduler_site.lib.validators import normalize_tags
 from scheduler_site.pages import join_tags, parse_tags
 
@@ -71,3 +72,20 @@ class CampaignForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CampaignLinkedAdminForm(forms.ModelForm):
+    """Admin form for rows that belong to a campaign: archived campaigns are
+    read-only, so the refusal shows on the form instead of failing the save."""
+
+    def clean(self):
+        cleaned = super().clean()
+        # The instance still holds the stored campaign here (the form applies
+        # its values after clean), so both the old and the new one are checked.
+        stored = [] if self.instance._state.adding else [self.instance.campaign_id]
+        chosen = cleaned.get("campaign")
+        try:
+            refuse_archived_campaigns(campaign_ids=[*stored, chosen.pk if chosen else None])
+        except ValidationError as error:
+            self.add_error("campaign", error.message_dict["campaign"])
+        return cleaned

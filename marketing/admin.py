@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 
+from campaigns.forms import CampaignLinkedAdminForm
 from marketing import services
 from marketing.models import ChannelAccount, ContentItem, Post, Wave
 
@@ -63,6 +64,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
 
 @admin.register(ContentItem)
 class ContentItemAdmin(admin.ModelAdmin):
+    form = CampaignLinkedAdminForm
     list_display = ["title", "workspace", "campaign", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["title", "body"]

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from campaigns.forms import CampaignLinkedAdminForm
 from templates_lib import services
 from templates_lib.models import JobTemplate
 
 
 @admin.register(JobTemplate)
 class JobTemplateAdmin(admin.ModelAdmin):
+    form = CampaignLinkedAdminForm
     list_display = [
         "name",
         "workspace",

@@ -107,3 +107,27 @@ def test_the_edit_form_refuses_changes_to_a_template_of_an_archived_campaign(
     assert 'id="id_campaign_error"' in response.content.decode()
     template.refresh_from_db()
     assert (template.name, template.campaign_id) == ("Kept", archived.pk)
+
+
+def test_the_admin_shows_the_refusal_instead_of_failing(client, make_user, workspace, archived):
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    template = kept_template(workspace, archived)
+    url = f"/admin/templates_lib/jobtemplate/{template.pk}/change/"
+    data = {
+        "workspace": workspace.pk,
+        "campaign": archived.pk,
+        "name": "Renamed in admin",
+        "llm_provider": template.llm_provider,
+        "writing_strategy": template.writing_strategy,
+        "max_retries": 3,
+        "batch_size": 1,
+        "metadata": "{}",
+        "tags": "[]",
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert READ_ONLY in response.content.decode()
+    template.refresh_from_db()
+    assert template.name == "Kept"
