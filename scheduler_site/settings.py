@@ -255,8 +255,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # With acks_late a message taken by a worker that died comes back after
     # this many seconds (Redis); keep it above the longest job timeout.
+    _visibility_timeout = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        "visibility_timeout": _visibility_timeout,
+        # kombu scans for expired unacked messages only every interval x
+        # throttle seconds (100 s by default); scan every few seconds instead,
+        # so a dead worker's message comes back soon after its timeout.
+        "unacked_restore_interval": min(10, _visibility_timeout),
+        "unacked_restore_throttle": 1,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

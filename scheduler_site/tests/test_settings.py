@@ -18,6 +18,8 @@ PRODUCTION_VARIABLES = (
     "SECURE_HSTS_SECONDS",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
+    # Set by the browser fixture for Playwright's event loop; never in production.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 
