@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from jobs.models import Job
 from marketing.models import Post, Wave
 from marketing.selectors import calendar_posts
+from scheduler_site.templatetags.ui import STATUS_ICONS
 from schedules import recurrence
 from schedules.models import ScheduledJob, excepted_occurrences
 from schedules.selectors import scheduled_jobs
@@ -38,25 +39,9 @@ MAX_OCCURRENCES = 20_000
 MAX_RUNS = 20_000
 MAX_POSTS = 20_000
 
-# Status -> glyph, so status never relies on colour alone.
-ICONS = {
-    "active": "◷",
-    "paused": "❚❚",
-    "error": "⚠",
-    "pending": "○",
-    "queued": "⋯",
-    "running": "▶",
-    "succeeded": "✓",
-    "failed": "✕",
-    "cancelled": "⊘",
-    "skipped": "↷",
-    "missed": "⚠",
-    "planned": "◌",
-    "draft": "✎",
-    "scheduled": "◷",
-    "publishing": "▶",
-    "published": "✓",
-}
+# Status -> glyph, so status never relies on colour alone: the site-wide
+# table, except that an active schedule's occurrence reads as "due at" (◷).
+ICONS = {**STATUS_ICONS, "active": "◷"}
 
 
 @dataclass
