@@ -160,14 +160,7 @@ class ScheduledJobSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         attrs.pop("workspace_id", None)  # chosen by the view, never changed by an edit
         zone = attrs.get("timezone", getattr(self.instance, "timezone", None) or "UTC")
-        for name in ("scheduled_at", "recurrence_end_date"):
-            value = attrs.get(name)
-            if isinstance(value, datetime) and timezone.is_naive(value):
-                try:
-                    attrs[name] = recurrence.parse_local_start(value, zone)
-                except recurrence.RecurrenceError as error:
-                    raise serializers.ValidationError({name: error.message}) from None
-        return attrs
+        return _resolve_instants(attrs, zone, ("scheduled_at", "recurrence_end_date"))
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -249,10 +242,12 @@ class ScheduleExceptionSerializer(serializers.ModelSerializer):
         return obj.actor.get_username() if obj.actor_id else "system"
 
 
-def _resolve_instants(body: dict, zone: str) -> dict:
+def _resolve_instants(
+    body: dict, zone: str, names: tuple[str, ...] = ("occurrence_at", "new_time")
+) -> dict:
     """Naive instants are wall-clock time in the schedule's zone, as on create."""
     resolved = dict(body)
-    for name in ("occurrence_at", "new_time"):
+    for name in names:
         value = resolved.get(name)
         if isinstance(value, datetime) and timezone.is_naive(value):
             try:
