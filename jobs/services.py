@@ -295,7 +295,7 @@ def job_run(
         job = job_claim(job_id=job_id, worker_id=worker_id)
     if job is None:
         return "not claimed"
-    reason = stale_schedule_reason(job) or pre_run_veto(job)
+    reason = withdrawal_reason(job) or pre_run_veto(job)
     if reason:
         _finish(job, Job.Status.CANCELLED, worker_id=worker_id, last_error=reason)
         return "cancelled"
@@ -304,21 +304,37 @@ def job_run(
     return _record_outcome(job, result, started=started, worker_id=worker_id)
 
 
-def stale_schedule_reason(job: Job) -> str:
-    """Why a scheduled run must not fire any more, or "" when it may."""
+def withdrawal_reason(job: Job) -> str:
+    """Why a dispatched run of a series was withdrawn, or "" when it may run.
+
+    The one rule, used by every re-check: a run is withdrawn only when a person
+    or the system changed the schedule after dispatch, which bumps its
+    ``version`` (edit, pause, campaign pause or archive, budget guard, the
+    automatic stop after repeated failures), or deleted it. The series ending
+    because this was its last run (completed, expired) is not a withdrawal:
+    that run still runs.
+    """
     if job.trigger not in SCHEDULE_TRIGGERS:
         return ""
     schedule = job.scheduled_job
     if schedule is None:
-        return "Cancelled: its schedule was deleted after this run was dispatched."
-    if schedule.status != "active":
-        return f"Cancelled: its schedule is {schedule.status}."
+        return "Withdrawn: its schedule was deleted after this run was dispatched."
     if schedule.version != job.schedule_version:
         return (
-            f"Cancelled: its schedule was edited after this run was dispatched "
-            f"(version {job.schedule_version}, now {schedule.version})."
+            f"Withdrawn: its schedule was {_schedule_change(schedule)} after this run was "
+            f"dispatched (version {job.schedule_version}, now {schedule.version})."
         )
     return ""
+
+
+def _schedule_change(schedule) -> str:
+    """What a version bump was, in words, from the schedule's state now."""
+    if schedule.status == "paused":
+        note = (schedule.pause_note or "").strip().rstrip(".")
+        return f"paused ({note})" if note else "paused"
+    if schedule.status == "error":
+        return "stopped after repeated failures"
+    return "edited"
 
 
 def pre_run_veto(job: Job) -> str:

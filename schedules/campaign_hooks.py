@@ -77,9 +77,16 @@ def expire_schedules_of_ended_campaign(sender, campaign, note: str, actor=None, 
 
 @transaction.atomic
 def campaign_expire_schedules(*, campaign, note: str, actor=None) -> int:
-    """Expire the campaign's live (active or paused) schedules, each with an event."""
-    from schedules.models import ScheduledJob, ScheduleEvent
+    """Expire the campaign's live (active or paused) schedules, each with an event.
 
+    Runs already due when the campaign ends still run: the end is not a withdrawal.
+    """
+    from django.utils import timezone
+
+    from schedules.models import ScheduledJob
+
+    services = _services()
+    now = timezone.now()
     live = (
         ScheduledJob.objects.select_for_update(of=("self",))
         .filter(
@@ -90,16 +97,6 @@ def campaign_expire_schedules(*, campaign, note: str, actor=None) -> int:
     )
     count = 0
     for schedule in live:
-        schedule.status = ScheduledJob.Status.EXPIRED
-        schedule.next_run_at = None
-        schedule.paused_by_campaign = False
-        # A run dispatched just before the end must not run: the worker sees a new version.
-        schedule.version += 1
-        schedule.save(
-            update_fields=["status", "next_run_at", "paused_by_campaign", "version", "updated_at"]
-        )
-        ScheduleEvent.objects.create(
-            scheduled_job=schedule, kind=ScheduleEvent.Kind.EXPIRED, actor=actor, note=note
-        )
+        services.schedule_expire(schedule=schedule, note=note, actor=actor, now=now)
         count += 1
     return count

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from jobs.models import Job
@@ -43,6 +43,8 @@ from schedules.models import (
     excepted_occurrences,
 )
 from schedules.services import (
+    COUNTED_RUN_STATUSES,
+    SERIES_TRIGGERS,
     _end_status,
     build_run_job,
     held_run_not_before,
@@ -185,6 +187,27 @@ def _in_flight_by_schedule(schedules: list[ScheduledJob]) -> dict:
     return result
 
 
+def _refresh_run_counts(schedules: list[ScheduledJob]) -> None:
+    """max_runs counts the runs that were not withdrawn: recount them from the Jobs
+    (one query per batch), so a withdrawal whose bookkeeping was cut short by a
+    crash can never cost the series a run."""
+    bounded = {s.pk: s for s in schedules if s.max_runs is not None}
+    if not bounded:
+        return
+    counts = dict(
+        Job.objects.filter(
+            scheduled_job_id__in=bounded,
+            trigger__in=SERIES_TRIGGERS,
+            status__in=COUNTED_RUN_STATUSES,
+        )
+        .values("scheduled_job_id")
+        .annotate(n=Count("pk"))
+        .values_list("scheduled_job_id", "n")
+    )
+    for pk, schedule in bounded.items():
+        schedule.run_count = counts.get(pk, 0)
+
+
 def _exceptions_by_schedule(schedules: list[ScheduledJob]) -> dict:
     """The skipped and moved runs of the whole claimed batch, in one query."""
     return excepted_occurrences(
@@ -199,6 +222,7 @@ def dispatch_batch(*, now: datetime, batch_size: int, lookahead: timedelta) -> t
         schedules = claim_due_schedules(horizon=horizon, limit=batch_size)
         if not schedules:
             return 0, 0
+        _refresh_run_counts(schedules)
         in_flight = _in_flight_by_schedule(schedules)
         skipped = _exceptions_by_schedule(schedules)
         jobs: list[Job] = []

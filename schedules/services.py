@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from jobs.models import Job
@@ -33,6 +34,15 @@ COSMETIC_FIELDS = frozenset({"name", "description"})
 # for a year stops counting here and reports "at least" this many.
 SKIPPED_COUNT_CAP = 100_000
 AUTO_ERROR_THRESHOLD = 5
+SERIES_TRIGGERS = (Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP, Job.Trigger.BACKFILL)
+# A series run that was dispatched to run and not withdrawn: what max_runs counts.
+COUNTED_RUN_STATUSES = (
+    Job.Status.PENDING,
+    Job.Status.QUEUED,
+    Job.Status.RUNNING,
+    Job.Status.SUCCEEDED,
+    Job.Status.FAILED,
+)
 
 
 def clock_skew_tolerance() -> timedelta:
@@ -136,17 +146,40 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _drop_superseded_runs(schedule: ScheduledJob, *, now: datetime) -> None:
-    """Runs dispatched early (within the lookahead) for a time still ahead are
-    superseded by an edit, pause or resume: delete them so the new version can
-    dispatch that nominal time again. Runs already due stay and are cancelled
-    by the worker's version re-check, so the old run never fires either way."""
-    Job.objects.filter(
+def withdraw_dispatched_runs(schedule: ScheduledJob, *, now: datetime, reason: str) -> int:
+    """A person or the system withdrew the series' runs that have not started.
+
+    The one way a dispatched run is withdrawn (pause, edit, auto-stop, delete,
+    campaign pause or archive, budget guard), always under the schedule's row
+    lock. Runs dispatched early for a time still ahead are deleted, so the new
+    version can dispatch that nominal time again; runs already due are
+    cancelled with the reason. The caller bumps ``version``, so a worker that
+    claimed one a moment earlier cancels it too (``jobs.services.withdrawal_reason``).
+    The series ending because its last run was dispatched is not a withdrawal
+    and never comes here. Returns how many due runs were cancelled.
+    """
+    waiting = Job.objects.filter(
         scheduled_job=schedule,
         status__in=[Job.Status.PENDING, Job.Status.QUEUED],
-        trigger__in=[Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP],
-        scheduled_for__gt=now,
-    ).delete()
+        trigger__in=SERIES_TRIGGERS,
+    )
+    waiting.filter(scheduled_for__gt=now).delete()
+    cancelled = waiting.update(
+        status=Job.Status.CANCELLED, finished_at=now, last_error=f"Withdrawn: {reason}"
+    )
+    sync_run_count(schedule)
+    return cancelled
+
+
+def sync_run_count(schedule: ScheduledJob) -> None:
+    """``run_count`` and ``last_run_at`` from the Jobs: the series' runs that were
+    dispatched to run and not withdrawn (withdrawn, missed and skipped runs do
+    not count toward ``max_runs``). Sets the instance; the caller saves it."""
+    counted = Job.objects.filter(
+        scheduled_job=schedule, trigger__in=SERIES_TRIGGERS, status__in=COUNTED_RUN_STATUSES
+    ).aggregate(count=Count("pk"), last=Max("scheduled_for"))
+    schedule.run_count = counted["count"]
+    schedule.last_run_at = counted["last"]
 
 
 def _locked(schedule: ScheduledJob) -> ScheduledJob:
@@ -218,7 +251,8 @@ def schedule_update(
     _check_job_config(schedule)
     if set(changes) - COSMETIC_FIELDS:
         schedule.version += 1
-        _drop_superseded_runs(schedule, now=now)
+        who = f" by {actor.get_username()}" if actor is not None else ""
+        withdraw_dispatched_runs(schedule, now=now, reason=f"the schedule was edited{who}.")
         _recompute_after_edit(schedule, now=now)
     schedule.save()
     _record(schedule, ScheduleEvent.Kind.EDITED, actor=actor, changes=changes)
@@ -253,10 +287,40 @@ def schedule_delete(*, schedule: ScheduledJob, actor=None) -> None:
         scheduled_job=schedule, status__in=[Job.Status.PENDING, Job.Status.QUEUED]
     ).update(
         status=Job.Status.CANCELLED,
-        last_error="Cancelled: the schedule was deleted before this run started.",
+        last_error="Withdrawn: the schedule was deleted before this run started.",
         finished_at=now,
     )
     schedule.delete()
+
+
+def schedule_expire(*, schedule: ScheduledJob, note: str, actor=None, now: datetime) -> None:
+    """End a live series early (its campaign ended): nothing after ``now`` runs.
+
+    Ending is not a withdrawal: a run already due still runs (no version bump);
+    runs dispatched early for a time after the end are not runs of the series
+    any more and are deleted. The caller holds the row lock.
+    """
+    Job.objects.filter(
+        scheduled_job=schedule,
+        status__in=[Job.Status.PENDING, Job.Status.QUEUED],
+        trigger__in=SERIES_TRIGGERS,
+        scheduled_for__gt=now,
+    ).delete()
+    sync_run_count(schedule)
+    schedule.status = ScheduledJob.Status.EXPIRED
+    schedule.next_run_at = None
+    schedule.paused_by_campaign = False
+    schedule.save(
+        update_fields=[
+            "status",
+            "next_run_at",
+            "paused_by_campaign",
+            "run_count",
+            "last_run_at",
+            "updated_at",
+        ]
+    )
+    _record(schedule, ScheduleEvent.Kind.EXPIRED, actor=actor, note=note)
 
 
 # --- pause, resume, run now -------------------------------------------------------
@@ -281,7 +345,10 @@ def schedule_pause(
     now = now or timezone.now()
     schedule.status = ScheduledJob.Status.PAUSED
     schedule.paused_at = now
-    _drop_superseded_runs(schedule, now=now)
+    who = f" by {actor.get_username()}" if actor is not None else ""
+    withdraw_dispatched_runs(
+        schedule, now=now, reason=f"the schedule was paused{who}." + (f" {note}" if note else "")
+    )
     schedule.pause_note = note
     schedule.paused_by_campaign = by_campaign
     # A run dispatched just before the pause must not run: the worker sees a new version.
@@ -294,6 +361,8 @@ def schedule_pause(
             "pause_note",
             "paused_by_campaign",
             "version",
+            "run_count",
+            "last_run_at",
             "updated_at",
         ]
     )
@@ -335,7 +404,6 @@ def schedule_resume(
             }
         )
     skipped = count_skipped_runs(schedule, until=now)
-    _drop_superseded_runs(schedule, now=now)
     schedule.next_run_at = _next_run_from(schedule, after=now)
     schedule.status = ScheduledJob.Status.ACTIVE if schedule.next_run_at else _end_status(schedule)
     schedule.paused_at = None
@@ -465,7 +533,12 @@ def schedule_record_run_outcome(*, schedule_id, succeeded: bool, error: str = ""
     if stop:
         schedule.status = ScheduledJob.Status.ERROR
         schedule.version += 1
-        fields += ["status", "version"]
+        withdraw_dispatched_runs(
+            schedule,
+            now=timezone.now(),
+            reason=f"the schedule stopped after {schedule.error_count} consecutive failed runs.",
+        )
+        fields += ["status", "version", "run_count", "last_run_at"]
     schedule.save(update_fields=fields)
     if stop:
         detail = f" Last error: {error[:500]}" if error else ""
@@ -477,6 +550,17 @@ def schedule_record_run_outcome(*, schedule_id, succeeded: bool, error: str = ""
                 "Fix the cause, then resume the schedule."
             ),
         )
+
+
+@transaction.atomic
+def schedule_recount_runs(*, schedule_id) -> None:
+    """A run was withdrawn outside this module (the worker's re-check, a user
+    cancelling the Job): bring ``run_count`` and ``last_run_at`` back in line."""
+    schedule = ScheduledJob.objects.select_for_update(of=("self",)).filter(pk=schedule_id).first()
+    if schedule is None:
+        return
+    sync_run_count(schedule)
+    schedule.save(update_fields=["run_count", "last_run_at", "updated_at"])
 
 
 # --- overlap: queue_one --------------------------------------------------------------

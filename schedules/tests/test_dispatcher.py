@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jobs.models import Job
-from jobs.services import stale_schedule_reason
+from jobs.services import withdrawal_reason
 from schedules import dispatcher, services
 from schedules.models import DispatcherHeartbeat, ScheduledJob, ScheduleEvent
 from schedules.tests.factories import ScheduledJobFactory
@@ -294,13 +294,13 @@ def test_an_edit_after_dispatch_makes_the_worker_cancel_the_old_run(workspace):
     schedule = ScheduledJobFactory(workspace=workspace, scheduled_at=utc(2025, 11, 10, 9))
     dispatch(utc(2025, 11, 10, 9, 0, 1))
     [job] = runs_of(schedule)
-    assert stale_schedule_reason(Job.objects.get(pk=job.pk)) == ""
+    assert withdrawal_reason(Job.objects.get(pk=job.pk)) == ""
     services.schedule_update(
         schedule=schedule,
         now=utc(2025, 11, 10, 9, 0, 2),
         job_config={"executor": "noop", "country": "de"},
     )
-    assert "edited" in stale_schedule_reason(Job.objects.get(pk=job.pk))
+    assert "edited" in withdrawal_reason(Job.objects.get(pk=job.pk))
 
 
 def test_an_edit_within_the_lookahead_replaces_the_early_dispatched_run(workspace):
@@ -314,7 +314,7 @@ def test_an_edit_within_the_lookahead_replaces_the_early_dispatched_run(workspac
     dispatch(utc(2025, 11, 10, 8, 59, 59, 600000), lookahead=timedelta(seconds=2))
     [job] = runs_of(schedule)
     assert job.config["country"] == "de"
-    assert stale_schedule_reason(job) == ""
+    assert withdrawal_reason(job) == ""
 
 
 def test_a_pause_after_dispatch_makes_the_worker_cancel_the_run_even_after_resume(workspace):
@@ -322,9 +322,9 @@ def test_a_pause_after_dispatch_makes_the_worker_cancel_the_run_even_after_resum
     dispatch(utc(2025, 11, 10, 9, 0, 1))
     [job] = runs_of(schedule)
     services.schedule_pause(schedule=schedule, now=utc(2025, 11, 10, 9, 0, 2))
-    assert "paused" in stale_schedule_reason(Job.objects.get(pk=job.pk))
+    assert "paused" in withdrawal_reason(Job.objects.get(pk=job.pk))
     services.schedule_resume(schedule=schedule, now=utc(2025, 11, 10, 9, 0, 3))
-    assert "edited" in stale_schedule_reason(Job.objects.get(pk=job.pk))
+    assert "edited" in withdrawal_reason(Job.objects.get(pk=job.pk))
 
 
 def test_an_edit_moving_the_time_means_the_old_time_never_fires(workspace):
@@ -348,7 +348,7 @@ def test_a_rename_does_not_cancel_a_run_in_flight(workspace):
     dispatch(utc(2025, 11, 10, 8, 59, 59), lookahead=timedelta(seconds=2))
     [job] = runs_of(schedule)
     services.schedule_update(schedule=schedule, name="Renamed")
-    assert stale_schedule_reason(Job.objects.get(pk=job.pk)) == ""
+    assert withdrawal_reason(Job.objects.get(pk=job.pk)) == ""
 
 
 # --- wall-clock time across DST ----------------------------------------------------------

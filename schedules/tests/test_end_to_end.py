@@ -77,3 +77,44 @@ def test_a_run_dispatched_before_a_pause_is_cancelled_by_the_worker(api, celery_
         message=f"the run was not cancelled; worker log:\n{celery_worker.log_tail()}",
     )
     assert "paused" in job.last_error
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"schedule_type": "once"},
+        {"schedule_type": "daily", "max_runs": 1},
+    ],
+    ids=["once", "daily-max-runs-1"],
+)
+def test_the_last_run_of_a_series_runs_although_dispatching_it_completes_the_series(
+    api, celery_worker, shape
+):
+    start = timezone.now() + timedelta(seconds=2)
+    response = api.post(
+        "/api/v1/schedule",
+        {
+            "name": "Last run",
+            "scheduled_at": start.isoformat(),
+            "job_config": {"executor": "noop"},
+            **shape,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    schedule_id = response.json()["id"]
+    assert dispatcher.dispatch_due(lookahead=timedelta(seconds=3)).jobs_created == 1
+    # Handing out its only run ends the series at once...
+    assert api.get(f"/api/v1/schedule/{schedule_id}").json()["status"] == "completed"
+
+    # ...and that run still runs.
+    job = wait_until(
+        lambda: Job.objects.filter(scheduled_job_id=schedule_id).exclude(
+            status__in=["pending", "queued", "running"]
+        ).first(),
+        timeout=60,
+        message=f"the run never finished; worker log:\n{celery_worker.log_tail()}",
+    )
+    assert (job.status, job.last_error) == ("succeeded", "")
+    body = api.get(f"/api/v1/schedule/{schedule_id}").json()
+    assert (body["status"], body["run_count"]) == ("completed", 1)
