@@ -109,9 +109,11 @@ def test_the_last_run_of_a_series_runs_although_dispatching_it_completes_the_ser
 
     # ...and that run still runs.
     job = wait_until(
-        lambda: Job.objects.filter(scheduled_job_id=schedule_id).exclude(
-            status__in=["pending", "queued", "running"]
-        ).first(),
+        lambda: (
+            Job.objects.filter(scheduled_job_id=schedule_id)
+            .exclude(status__in=["pending", "queued", "running"])
+            .first()
+        ),
         timeout=60,
         message=f"the run never finished; worker log:\n{celery_worker.log_tail()}",
     )
