@@ -307,6 +307,9 @@ DISPATCH_LOOKAHEAD_SECONDS = env_float("DISPATCH_LOOKAHEAD_SECONDS", 2.0, minimu
 DISPATCH_TIME_BUDGET_SECONDS = env_float("DISPATCH_TIME_BUDGET_SECONDS", 20.0, minimum=0.1)
 # A scheduled_at this far in the past is still accepted on create (client clocks drift).
 SCHEDULE_CLOCK_SKEW_SECONDS = env_int("SCHEDULE_CLOCK_SKEW_SECONDS", 60, minimum=0)
+# A run that starts more than this long after its nominal time counts as late
+# (the run ledger and /api/v1/schedule/status).
+LATE_AFTER_SECONDS = env_int("LATE_AFTER_SECONDS", 60, minimum=0)
 # django-celery-beat intervals are whole seconds: a sub-second DISPATCH_INTERVAL_SECONDS
 # ticks every second, and the lookahead above keeps runs on time.
 PERIODIC_TASKS["dispatch-due-schedules"] = {
