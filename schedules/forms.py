@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from django import forms
@@ -10,7 +11,7 @@ from campaigns.models import Campaign
 from scheduler_site.lib.validators import validate_timezone
 from scheduler_site.pages import zone_or_default
 from schedules import recurrence
-from schedules.models import ScheduledJob
+from schedules.models import ScheduledJob, scheduled_local_for
 from templates_lib.models import JobTemplate
 
 PATTERN_HELP = (
@@ -92,17 +93,26 @@ class ScheduleForm(forms.ModelForm):
                     self.initial[name] = value.astimezone(zone_or_default(zone)).replace(
                         tzinfo=None
                     )
+            with contextlib.suppress(recurrence.RecurrenceError):
+                # The first run as typed: 02:30 even where a DST gap made it run at 03:30.
+                self.initial["scheduled_at"] = self.instance.local_start()
 
     def clean(self):
         cleaned = super().clean()
         zone = cleaned.get("timezone")
         if not zone or self.has_error("timezone"):
             return cleaned
+        typed = scheduled_local_for(cleaned.get("scheduled_at"), zone)
         for name in ("scheduled_at", "recurrence_end_date"):
             value = cleaned.get(name)
             if isinstance(value, datetime) and value.tzinfo is None:
                 cleaned[name] = recurrence.parse_local_start(value, zone)
+        if typed is not None:
+            cleaned["scheduled_local"] = typed
         return cleaned
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        fields = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        if self.cleaned_data.get("scheduled_local"):
+            fields["scheduled_local"] = self.cleaned_data["scheduled_local"]
+        return fields

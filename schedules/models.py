@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -12,6 +13,53 @@ from scheduler_site.lib.validators import validate_timezone
 
 # The smallest step of a stored datetime: "at or after t" is "after t - ONE_TICK".
 ONE_TICK = timedelta(microseconds=1)
+
+
+WALL_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$")
+
+
+def validate_wall_time(value: str) -> None:
+    """A naive local date and time, 'YYYY-MM-DDTHH:MM:SS' (blank is allowed by the field)."""
+    try:
+        valid = bool(WALL_TIME_RE.match(value)) and datetime.fromisoformat(value) is not None
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValidationError(
+            f"'{value}' is not a local date and time such as '2027-03-14T02:30:00'."
+        )
+
+
+def format_wall_time(value: datetime) -> str:
+    """The stored form of a wall time: ISO, no offset, microseconds only when there are some."""
+    return value.replace(tzinfo=None).isoformat()
+
+
+def scheduled_local_for(scheduled_at, timezone_name: str, current: ScheduledJob | None = None):
+    """What ``scheduled_local`` becomes when ``scheduled_at`` or ``timezone`` is set.
+
+    A naive ``scheduled_at`` is the wall time as typed (inside a gap too); an
+    instant gives its wall time in the zone, except that the instant the
+    schedule already has, in the zone it already has, keeps the wall time it
+    was typed with (an edit that sends back what it read changes nothing).
+    None when there is nothing to work it out from (the other checks say why).
+    """
+    from schedules import recurrence
+
+    if not isinstance(scheduled_at, datetime) or not timezone_name:
+        return None
+    try:
+        if (
+            current is not None
+            and current.pk is not None
+            and scheduled_at.tzinfo is not None
+            and scheduled_at == current.scheduled_at
+            and timezone_name == current.timezone
+        ):
+            return format_wall_time(current.local_start())
+        return format_wall_time(recurrence.typed_wall_time(scheduled_at, timezone_name))
+    except recurrence.RecurrenceError:
+        return None
 
 
 def runs_from(rec, start: datetime, *, count: int) -> list[datetime]:
@@ -79,6 +127,15 @@ class ScheduledJob(models.Model):
     description = models.TextField(blank=True)
     schedule_type = models.CharField(max_length=16, choices=ScheduleType.choices)
     scheduled_at = models.DateTimeField(help_text="First run (an instant, stored in UTC).")
+    # The first run's wall time as typed, in `timezone` ("02:30" even on the day
+    # 02:30 does not exist and scheduled_at is 03:30): the series repeats it.
+    # Blank, or one that no longer names scheduled_at, means scheduled_at's own.
+    scheduled_local = models.CharField(
+        max_length=26,
+        blank=True,
+        validators=[validate_wall_time],
+        help_text="First run's wall time as typed, in the schedule's zone (YYYY-MM-DDTHH:MM:SS).",
+    )
     recurrence_pattern = models.CharField(max_length=500, blank=True)
     recurrence_end_date = models.DateTimeField(null=True, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
@@ -150,12 +207,16 @@ class ScheduledJob(models.Model):
         super().clean()
         if self.timezone and self.scheduled_at and self.schedule_type:
             try:
+                # A wall time typed for another start or zone is stale: the start's own.
+                local_start = self.local_start()
+                self.scheduled_local = format_wall_time(local_start)
                 recurrence.build(
                     self.schedule_type,
                     self.scheduled_at,
                     self.timezone,
                     pattern=self.recurrence_pattern or "",
                     end=self.recurrence_end_date,
+                    local_start=local_start,
                 )
             except recurrence.RecurrenceError as error:
                 raise ValidationError(
@@ -186,7 +247,16 @@ class ScheduledJob(models.Model):
             timezone=self.timezone,
             pattern=self.recurrence_pattern or "",
             end=self.recurrence_end_date,
+            local_start=self.local_start(),
         )
+
+    def local_start(self) -> datetime:
+        """The first run's wall time (naive, in ``timezone``): as typed, if it still
+        names ``scheduled_at``; otherwise ``scheduled_at``'s own wall time."""
+        from schedules import recurrence
+
+        typed = recurrence.typed_local_start(self.scheduled_local, self.scheduled_at, self.timezone)
+        return typed or recurrence.typed_wall_time(self.scheduled_at, self.timezone)
 
     @property
     def remaining_runs(self) -> int | None:

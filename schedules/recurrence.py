@@ -25,6 +25,20 @@ the gap (02:30 -> 03:00) and drop a stepped one ("0 */2 * * *" at 02:00).
 
 Two nominal times that resolve to the same instant (a gap time shifted onto an
 existing run) produce one run: every series is strictly increasing.
+
+The start is an instant (``start``, the first run's lower bound) and, when the
+user typed a wall time, that wall time too (``local_start``), because an
+awkward start loses it in the instant:
+
+* a start typed inside a gap (02:30 on the spring-forward day) runs that day
+  shifted (03:30), and every other day at the wall time typed (02:30);
+* the typed local date, not the shifted one, decides the weekday and the day
+  of the month (a gap that swallows midnight would otherwise move the series
+  to the next day);
+* a start given as the second pass of a repeated hour is honoured: when the
+  rule names its wall time, the first run is that very instant, for every
+  schedule type; later runs follow the usual rules (a fixed time runs at the
+  first pass).
 """
 
 from __future__ import annotations
@@ -172,9 +186,55 @@ def parse_local_start(value: datetime | str, timezone: str) -> datetime:
     """``scheduled_at`` as given: aware -> that instant; naive -> wall time in ``timezone``.
 
     A naive wall time in a gap shifts forward by the gap; one in a fold takes the
-    first occurrence. Returns an aware UTC datetime.
+    first occurrence. Returns an aware UTC datetime. The wall time itself is
+    :func:`typed_wall_time`; keep it too, or a gap start forgets it.
     """
     return _instant(value, timezone, "scheduled_at")
+
+
+def typed_wall_time(value: datetime | str, timezone: str) -> datetime:
+    """The wall time a start names in ``timezone`` (naive).
+
+    Naive -> that wall time as typed (even inside a gap); aware -> the
+    instant's wall time in the zone (the second pass of a fold reads as its
+    wall time, the instant keeps which pass).
+    """
+    moment = _to_datetime(value, "scheduled_at")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=None)
+    return _local(_instant(moment, timezone, "scheduled_at"), _zone(timezone))
+
+
+def _names(local: datetime, instant: datetime, tz: zoneinfo.ZoneInfo) -> bool:
+    """Is the naive wall time ``local`` a way to write ``instant`` in the zone?
+
+    Yes when it resolves to the instant (a gap time resolves to its shifted
+    instant) or is the instant's own wall time (the second pass of a fold).
+    """
+    try:
+        return _resolve(local, tz) == instant or _local(instant, tz) == local
+    except OverflowError:
+        return False
+
+
+def typed_local_start(
+    typed: datetime | str | None, start: datetime, timezone: str
+) -> datetime | None:
+    """``typed`` (naive, or ISO text) if it still names ``start`` in the zone, else None.
+
+    A wall time stored before the start or the zone changed no longer names it:
+    the series then takes its wall time from the instant.
+    """
+    if not typed or start is None:
+        return None
+    try:
+        local = _to_datetime(typed, "scheduled_local")
+        instant = _instant(start, timezone, "scheduled_at")
+    except RecurrenceError:
+        return None
+    if local.tzinfo is not None:
+        return None
+    return local if _names(local, instant, _zone(timezone)) else None
 
 
 # --- patterns -----------------------------------------------------------------
@@ -351,6 +411,10 @@ class Recurrence:
     pattern: str = ""  # recurrence_pattern
     end: datetime | None = None  # recurrence_end_date, inclusive, aware
     max_runs: int | None = None  # series length counted from `start`
+    # The wall time the user typed (naive, in `timezone`): it says more than
+    # `start` when it lies inside a gap. It must name `start` (resolve to it,
+    # or be its wall time); None means `start`'s own wall time.
+    local_start: datetime | None = None
 
     _tz: zoneinfo.ZoneInfo = field(init=False, repr=False, compare=False)
     _spec: object = field(init=False, repr=False, compare=False)
@@ -391,7 +455,24 @@ class Recurrence:
         object.__setattr__(self, "pattern", pattern)
         object.__setattr__(self, "_tz", tz)
         object.__setattr__(self, "_spec", _parse_pattern(self.schedule_type, pattern))
-        object.__setattr__(self, "_local_start", _local(start, tz))
+        object.__setattr__(self, "_local_start", self._checked_local_start(start, tz))
+
+    def _checked_local_start(self, start: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
+        local = self.local_start
+        if local is None:
+            return _local(start, tz)
+        if not isinstance(local, datetime) or local.tzinfo is not None:
+            raise RecurrenceError(
+                "The typed start must be a naive wall time such as '2027-03-14T02:30:00'.",
+                field="scheduled_at",
+            )
+        if not _names(local, start, tz):
+            raise RecurrenceError(
+                f"The wall time {local.isoformat()} is not scheduled_at "
+                f"{start.isoformat()} in {self.timezone}.",
+                field="scheduled_at",
+            )
+        return local
 
     @property
     def local_time(self) -> time:
@@ -406,6 +487,7 @@ def build(
     pattern: str | None = "",
     end: datetime | str | None = None,
     max_runs: int | None = None,
+    local_start: datetime | None = None,
 ) -> Recurrence:
     """Validate everything and return a Recurrence, or raise RecurrenceError naming the field."""
     rec = Recurrence(
@@ -415,10 +497,13 @@ def build(
         pattern=pattern or "",
         end=end,
         max_runs=max_runs,
+        local_start=local_start,
     )
     if rec.schedule_type == "once":
         return rec
-    unbounded = Recurrence(rec.schedule_type, rec.start, rec.timezone, rec.pattern)
+    unbounded = Recurrence(
+        rec.schedule_type, rec.start, rec.timezone, rec.pattern, local_start=rec.local_start
+    )
     first = _first_run_within_horizon(unbounded)
     if first is None:
         raise RecurrenceError(
@@ -450,7 +535,7 @@ def _first_rrule_run(rec: Recurrence) -> datetime | None:
     for local in rule:
         if local > horizon:
             return None
-        instant = _resolve(local, rec._tz)
+        instant = rec.start if local == rec._local_start else _resolve(local, rec._tz)
         if instant >= rec.start:
             return instant
     return None
@@ -645,19 +730,28 @@ def _settled_before(local: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
     return local.replace(tzinfo=UTC) - largest
 
 
-def _ordered(
-    locals_: Iterable[datetime], tz: zoneinfo.ZoneInfo, both_passes: bool
-) -> Iterator[datetime]:
+def _ordered(rec: Recurrence, locals_: Iterable[datetime], both_passes: bool) -> Iterator[datetime]:
     """Resolve increasing local wall times to increasing UTC instants.
 
     A gap time shifted forward can land after the next nominal times, and a
     fold's second pass after later first-pass times, so instants wait in a
-    heap until no later local time can resolve before them.
+    heap until no later local time can resolve before them. The start's own
+    wall time also runs at the start instant (a start given in the second
+    pass of a fold).
     """
+    tz = rec._tz
     pending: list[datetime] = []
     for local in locals_:
-        for instant in _instants_for(local, tz, both_passes):
+        if local < rec._local_start:
+            # Before the start's wall time only a second pass can follow the start.
+            second = _second_pass(local, tz) if both_passes else None
+            instants = [] if second is None else [second]
+        else:
+            instants = _instants_for(local, tz, both_passes)
+        for instant in instants:
             heapq.heappush(pending, instant)
+        if local == rec._local_start:
+            heapq.heappush(pending, rec.start)
         floor = _settled_before(local, tz)
         while pending and pending[0] <= floor:
             yield heapq.heappop(pending)
@@ -689,10 +783,14 @@ def _local_jump_start(after: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
 
 def _cron_series(rec: Recurrence, after: datetime | None) -> Iterator[datetime]:
     from_local = rec._local_start
+    if rec._spec.real_time:
+        # A start in the first pass of a repeated hour: the second pass of the
+        # wall times just before it (01:00 EST after a 01:30 EDT start) still follows.
+        from_local = min(from_local, _local_jump_start(rec.start, rec._tz))
     if after is not None and rec.max_runs is None and after > rec.start:
         from_local = max(from_local, _local_jump_start(after, rec._tz))
     locals_ = _cron_locals(rec._spec.line, from_local)
-    return _limit(rec, _ordered(locals_, rec._tz, rec._spec.real_time), after, 0)
+    return _limit(rec, _ordered(rec, locals_, rec._spec.real_time), after, 0)
 
 
 _PERIOD_SHIFT = {
@@ -760,7 +858,7 @@ def _rrule_series(rec: Recurrence, after: datetime | None) -> Iterator[datetime]
     rule = _rrule_at(rec._spec.text, origin, rec._tz)
     if after is not None and rec.max_runs is None and rule._count is None and after > rec.start:
         rule = _rebased(rule, origin, _local_jump_start(after, rec._tz))
-    return _limit(rec, _ordered(rule, rec._tz, both_passes=False), after, 0)
+    return _limit(rec, _ordered(rec, rule, both_passes=False), after, 0)
 
 
 # --- the public queries ------------------------------------------------------------

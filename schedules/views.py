@@ -237,6 +237,7 @@ def preview_runs(data) -> dict:
             zone,
             pattern=(data.get("recurrence_pattern") or "").strip(),
             end=recurrence.parse_local_start(end, zone) if end else None,
+            local_start=recurrence.typed_wall_time(start, zone),
         )
         after = max(rec.start, timezone.now()) if kind != "once" else None
         runs = recurrence.next_runs(
