@@ -8,6 +8,7 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 import django_filters
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404
@@ -24,8 +25,20 @@ from campaigns.models import Campaign
 from jobs.models import Job
 from scheduler_site.api.scoping import WorkspaceRelatedField, WorkspaceScopedModelViewSet
 from scheduler_site.lib.validators import validate_metadata, validate_timezone
-from schedules import health, recurrence, selectors, services
-from schedules.models import ScheduledJob, ScheduleEvent, ScheduleException
+from schedules import health, ledger, recurrence, selectors, services
+from schedules.models import (
+    ScheduledJob,
+    ScheduleEvent,
+    ScheduleException,
+    format_wall_time,
+    scheduled_local_for,
+)
+from schedules.occurrence_api import (
+    OCCURRENCE_PARAMS,
+    OccurrenceListSerializer,
+    occurrence_data,
+    occurrence_window,
+)
 from templates_lib.models import JobTemplate
 from workspaces.selectors import membership_for, workspaces_for
 
@@ -77,6 +90,12 @@ class ScheduledJobSerializer(serializers.ModelSerializer):
     next_runs = serializers.SerializerMethodField(
         help_text=f"The next {PREVIEW_RUNS} run times (UTC), empty unless active."
     )
+    scheduled_local = serializers.SerializerMethodField(
+        help_text=(
+            "The first run's wall time as typed, in timezone (YYYY-MM-DDThh:mm:ss): the "
+            "time of day the series repeats, even when scheduled_at was shifted by a DST gap."
+        )
+    )
 
     class Meta:
         model = ScheduledJob
@@ -89,6 +108,7 @@ class ScheduledJobSerializer(serializers.ModelSerializer):
             "template_id",
             "schedule_type",
             "scheduled_at",
+            "scheduled_local",
             "recurrence_pattern",
             "recurrence_end_date",
             "timezone",
@@ -132,6 +152,12 @@ class ScheduledJobSerializer(serializers.ModelSerializer):
     def get_next_runs(self, obj: ScheduledJob) -> list[datetime]:
         return obj.upcoming_runs(count=PREVIEW_RUNS)
 
+    def get_scheduled_local(self, obj: ScheduledJob) -> str:
+        try:
+            return format_wall_time(obj.local_start())
+        except recurrence.RecurrenceError:
+            return obj.scheduled_local
+
     def validate_name(self, value: str) -> str:
         value = value.strip()
         if not value:
@@ -160,6 +186,12 @@ class ScheduledJobSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         attrs.pop("workspace_id", None)  # chosen by the view, never changed by an edit
         zone = attrs.get("timezone", getattr(self.instance, "timezone", None) or "UTC")
+        if "scheduled_at" in attrs or "timezone" in attrs:
+            # The wall time as typed, before a DST gap shifts the instant.
+            start = attrs.get("scheduled_at", getattr(self.instance, "scheduled_at", None))
+            typed = scheduled_local_for(start, zone, current=self.instance)
+            if typed is not None:
+                attrs["scheduled_local"] = typed
         return _resolve_instants(attrs, zone, ("scheduled_at", "recurrence_end_date"))
 
 
@@ -372,6 +404,41 @@ class ScheduledJobViewSet(WorkspaceScopedModelViewSet):
         )
         return Response(ScheduleExceptionSerializer(exception).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=OCCURRENCE_PARAMS, responses=OccurrenceListSerializer)
+    @action(detail=True, methods=["get"], url_path="occurrences")
+    def occurrences(self, request, pk=None):
+        """Every occurrence in ``from``..``to`` (past and future) with its fate: the run
+        ledger. Each says what became of its nominal time: succeeded, failed,
+        running, waiting, upcoming, skipped, moved, missed or withdrawn (with why)."""
+        schedule = self.get_object()
+        now = timezone.now()
+        window = occurrence_window(request.query_params, schedule.timezone, now=now)
+        entries, truncated = selectors.schedule_occurrences(
+            schedule, start=window.start, end=window.end, now=now
+        )
+        replacements = selectors.replacement_runs(entries)
+        summary = ledger.summarize(entries, late_after_seconds=settings.LATE_AFTER_SECONDS)
+        if window.fates:
+            entries = [entry for entry in entries if entry.fate in window.fates]
+        zone = zoneinfo.ZoneInfo(schedule.timezone)
+        return Response(
+            {
+                "schedule_id": schedule.pk,
+                "timezone": schedule.timezone,
+                "status": schedule.status,
+                "from": window.start,
+                "to": window.end,
+                "checked_at": now,
+                "count": len(entries),
+                "truncated": truncated,
+                "summary": summary,
+                "occurrences": [
+                    occurrence_data(entry, zone, replacements.get(entry.replacement_id))
+                    for entry in entries
+                ],
+            }
+        )
+
     @extend_schema(responses=RunSerializer(many=True))
     @action(detail=True, methods=["get"])
     def runs(self, request, pk=None):
@@ -410,8 +477,12 @@ class ScheduledJobViewSet(WorkspaceScopedModelViewSet):
     @extend_schema(responses={200: dict, 503: dict})
     @action(detail=False, methods=["get"], url_path="status")
     def dispatcher_status(self, request):
-        """Dispatcher and beat health: 200 when healthy, 503 when the dispatcher is not running."""
-        report = health.dispatcher_health()
+        """Dispatcher health and the last 24 hours of occurrences in your workspaces.
+
+        200 when healthy; 503 when no dispatcher has run for three beat intervals or
+        a run is due past its grace window and nothing has picked it up (a dead
+        man's switch for monitoring)."""
+        report = health.dispatcher_health(workspaces=workspaces_for(request.user))
         code = status.HTTP_200_OK if report["healthy"] else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response(report, status=code)
 

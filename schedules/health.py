@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from jobs.models import Job
-from schedules.models import DispatcherHeartbeat, ScheduledJob
+from schedules.models import DispatcherHeartbeat, ScheduledJob, ScheduleEvent, ScheduleException
 
 WORKERS_CACHE_KEY = "schedules:workers-seen"
 WORKERS_CACHE_SECONDS = 15
@@ -23,17 +23,29 @@ def beat_interval_seconds() -> int:
     return max(1, round(settings.DISPATCH_INTERVAL_SECONDS))
 
 
-def dispatcher_health() -> dict:
+def dispatcher_health(*, workspaces=None) -> dict:
+    """The dispatcher's heartbeat, the dead man's switch, and the last 24 hours
+    of occurrences for ``workspaces`` (the caller's) and in total over them.
+
+    Unhealthy (the API answers 503) when no dispatcher ran within three beat
+    intervals, or when a run is due past its grace window and nothing has
+    picked it up: a schedule the dispatcher has not reached, or a dispatched
+    run no worker has started.
+    """
     now = timezone.now()
     interval = beat_interval_seconds()
     last = DispatcherHeartbeat.objects.order_by("-ran_at").first()
     since_last = None if last is None else (now - last.ran_at).total_seconds()
-    healthy = since_last is not None and since_last <= 3 * interval
+    beating = since_last is not None and since_last <= 3 * interval
+    stuck = stuck_runs(now=now, floor_seconds=3 * interval)
+    healthy = beating and not stuck["total"]
     due = ScheduledJob.objects.filter(status=ScheduledJob.Status.ACTIVE, next_run_at__lte=now)
     oldest = due.order_by("next_run_at").values_list("next_run_at", flat=True).first()
     return {
         "healthy": healthy,
-        "status": "healthy" if healthy else "dispatcher not running",
+        "status": "healthy"
+        if healthy
+        else ("dispatcher not running" if not beating else "runs waiting past their grace"),
         "checked_at": now,
         "dispatch_interval_seconds": settings.DISPATCH_INTERVAL_SECONDS,
         "beat_interval_seconds": interval,
@@ -60,7 +72,152 @@ def dispatcher_health() -> dict:
             status__in=[Job.Status.PENDING, Job.Status.QUEUED],
         ).count(),
         "workers_seen": workers_seen(),
+        "stuck_runs": stuck,
+        "late_after_seconds": settings.LATE_AFTER_SECONDS,
+        "last_24h": occurrence_counts(
+            workspaces=workspaces, start=now - timedelta(hours=24), now=now
+        ),
     }
+
+
+# --- the dead man's switch --------------------------------------------------------------
+
+STUCK_SAMPLE = 1000
+DEFAULT_JOB_GRACE_SECONDS = 300
+
+
+def stuck_runs(*, now, floor_seconds: float) -> dict:
+    """Runs due past their grace window that nothing has picked up.
+
+    ``schedules``: active schedules whose next run is that overdue (no
+    dispatcher reached them); ``jobs``: dispatched runs no worker started.
+    The grace is each schedule's own (at least ``floor_seconds``, a few beat
+    intervals, so a busy tick is not an outage); the oldest ``STUCK_SAMPLE``
+    candidates are looked at.
+    """
+    floor = timedelta(seconds=floor_seconds)
+    overdue = (
+        ScheduledJob.objects.filter(status=ScheduledJob.Status.ACTIVE, next_run_at__lt=now - floor)
+        .order_by("next_run_at")
+        .values_list("next_run_at", "misfire_grace_seconds")[:STUCK_SAMPLE]
+    )
+    schedules = sum(1 for due, grace in overdue if due + max(floor, timedelta(seconds=grace)) < now)
+    waiting = (
+        Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.QUEUED])
+        .filter(
+            Q(not_before__lt=now - floor) | Q(not_before__isnull=True, created_at__lt=now - floor)
+        )
+        .order_by("not_before")
+        .values_list("not_before", "created_at", "scheduled_job__misfire_grace_seconds")[
+            :STUCK_SAMPLE
+        ]
+    )
+    jobs = sum(
+        1
+        for not_before, created, grace in waiting
+        if (not_before or created)
+        + max(floor, timedelta(seconds=DEFAULT_JOB_GRACE_SECONDS if grace is None else grace))
+        < now
+    )
+    return {"total": schedules + jobs, "schedules": schedules, "jobs": jobs}
+
+
+# --- the last 24 hours -------------------------------------------------------------------
+
+SERIES_TRIGGERS = (Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP, Job.Trigger.BACKFILL)
+COUNT_KEYS = (
+    "due",
+    "ran_on_time",
+    "late",
+    "failed",
+    "running",
+    "waiting",
+    "missed",
+    "skipped",
+    "moved",
+    "withdrawn",
+)
+
+
+def occurrence_counts(*, workspaces, start, now) -> dict:
+    """Occurrences of scheduled jobs with their nominal time in [start, now], by fate.
+
+    Counted from the records, a few grouped queries whatever the number of
+    schedules: each run's Job (ran on time / late, failed, running, waiting,
+    missed, skipped by the overlap policy, withdrawn after dispatch), the
+    users' skipped and moved runs, runs the misfire policy dropped (the
+    dispatcher's "missed" events) and runs a pause held back (counted by the
+    resume that ended the pause).
+    """
+    per_workspace: dict = {}
+
+    def add(workspace_id, key: str, n: int) -> None:
+        counts = per_workspace.setdefault(workspace_id, dict.fromkeys(COUNT_KEYS, 0))
+        counts[key] += n
+        counts["due"] += n
+
+    jobs = Job.objects.filter(
+        trigger__in=SERIES_TRIGGERS, scheduled_for__gte=start, scheduled_for__lte=now
+    )
+    events = ScheduleEvent.objects.filter(created_at__gte=start, created_at__lte=now)
+    exceptions = ScheduleException.objects.filter(occurrence_at__gte=start, occurrence_at__lte=now)
+    if workspaces is not None:
+        jobs = jobs.filter(workspace__in=workspaces)
+        events = events.filter(scheduled_job__workspace__in=workspaces)
+        exceptions = exceptions.filter(scheduled_job__workspace__in=workspaces)
+    late_after = timedelta(seconds=settings.LATE_AFTER_SECONDS)
+    started_late = Q(started_at__gt=F("scheduled_for") + late_after)
+    for row in (
+        jobs.values("workspace_id", "status")
+        .annotate(n=Count("pk"), late=Count("pk", filter=started_late))
+        .order_by()
+    ):
+        workspace_id, status, n = row["workspace_id"], row["status"], row["n"]
+        if status in _STARTED:
+            # Every run that started is on time or late; failed and running are parts of those.
+            add(workspace_id, "late", row["late"])
+            add(workspace_id, "ran_on_time", n - row["late"])
+            if status != Job.Status.SUCCEEDED:
+                per_workspace[workspace_id][status] += n
+        else:
+            add(workspace_id, _NOT_STARTED_KEY.get(status, "waiting"), n)
+    for row in (
+        events.filter(kind__in=[ScheduleEvent.Kind.MISSED, ScheduleEvent.Kind.RESUMED])
+        .values("scheduled_job__workspace_id", "kind")
+        .annotate(n=Sum("skipped_runs"))
+        .order_by()
+    ):
+        key = "missed" if row["kind"] == ScheduleEvent.Kind.MISSED else "withdrawn"
+        add(row["scheduled_job__workspace_id"], key, row["n"] or 0)
+    for row in (
+        exceptions.values("scheduled_job__workspace_id")
+        .annotate(moved=Count("pk", filter=Q(moved_to__isnull=False)), n=Count("pk"))
+        .order_by()
+    ):
+        add(row["scheduled_job__workspace_id"], "moved", row["moved"])
+        add(row["scheduled_job__workspace_id"], "skipped", row["n"] - row["moved"])
+    total = dict.fromkeys(COUNT_KEYS, 0)
+    for counts in per_workspace.values():
+        for key in COUNT_KEYS:
+            total[key] += counts[key]
+    return {
+        "from": start,
+        "to": now,
+        "total": total,
+        "workspaces": [
+            {"workspace_id": workspace_id, **counts}
+            for workspace_id, counts in sorted(per_workspace.items(), key=lambda kv: str(kv[0]))
+        ],
+    }
+
+
+_STARTED = (Job.Status.SUCCEEDED, Job.Status.FAILED, Job.Status.RUNNING)
+# A Job that never started -> its count (pending and queued: waiting).
+_NOT_STARTED_KEY = {
+    Job.Status.MISSED: "missed",
+    Job.Status.SKIPPED: "skipped",
+    Job.Status.CANCELLED: "withdrawn",
+}
 
 
 def workers_seen() -> list[str] | None:

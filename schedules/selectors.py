@@ -8,7 +8,13 @@ from django.db.models import F, QuerySet
 
 from jobs.models import Job
 from schedules import ledger, recurrence
-from schedules.models import ONE_TICK, ScheduledJob, ScheduleEvent, excepted_occurrences
+from schedules.models import (
+    ONE_TICK,
+    ScheduledJob,
+    ScheduleEvent,
+    ScheduleException,
+    excepted_occurrences,
+)
 
 # /upcoming over 720 hours of a per-minute cron would be 43,200 rows for one
 # schedule; the answer says when it was cut.
@@ -127,7 +133,7 @@ def schedule_occurrences(
     and the audit events of the schedule, and the replacements' Jobs.
     """
     events = list(
-        schedule.events.filter(created_at__lt=max(end, now))
+        ScheduleEvent.objects.filter(scheduled_job=schedule, created_at__lt=max(end, now))
         .order_by("created_at", "pk")
         .values_list("created_at", "kind", "note", "changes", "actor__username")
     )
@@ -145,8 +151,9 @@ def schedule_occurrences(
     ]
     exceptions = [
         ledger.Exception_(**row)
-        for row in schedule.exceptions.filter(
-            occurrence_at__gte=start, occurrence_at__lt=end
+        # Not the ``exceptions`` manager: a list view prefetches a narrower set into it.
+        for row in ScheduleException.objects.filter(
+            scheduled_job=schedule, occurrence_at__gte=start, occurrence_at__lt=end
         ).values("occurrence_at", "moved_to", "replacement_id", "note")[: limit + 1]
     ]
     state = ledger.SeriesState(
@@ -189,7 +196,8 @@ def replacement_runs(entries: list[ledger.Occurrence]) -> dict:
     )
     found = {}
     for row in rows:
-        found[row.pop("scheduled_job_id")] = ledger.Run(**row)
+        schedule_id = row.pop("scheduled_job_id")
+        found[schedule_id] = ledger.Run(**row)
     return found
 
 
