@@ -49,6 +49,22 @@ def test_preview_lists_the_next_five_runs_in_the_chosen_zone(page_client):
     assert "09:00" in body and "JST" in body
 
 
+def test_preview_shows_the_schedules_zone_whatever_the_display_zone(page_client):
+    response = page_client.get(
+        "/schedules/preview/",
+        {
+            "schedule_type": "daily",
+            "timezone": "Asia/Tokyo",
+            "scheduled_at": _future_local(),
+            "tz": "America/New_York",  # the page's display zone
+        },
+        **HX,
+    )
+    body = response.content.decode()
+    assert body.count('· 09:00 <span class="muted">JST</span>') == 5
+    assert "EST" not in body and "EDT" not in body
+
+
 def test_preview_explains_bad_input_instead_of_failing(page_client):
     for params in (
         {
