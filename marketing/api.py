@@ -9,13 +9,12 @@ scheduled_for, other_post_id}, ...]}``. ``tenant_id`` (the seed's name) and
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import Http404
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -32,6 +31,7 @@ from scheduler_site.api.scoping import (
     WorkspaceScopedMixin,
     resolve_member_workspace,
 )
+from scheduler_site.lib.moments import parse_moment
 from scheduler_site.lib.validators import validate_timezone
 from workspaces.selectors import membership_for
 
@@ -390,26 +390,6 @@ class ContentItemViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         services.content_delete(content_item=instance)
 
 
-def _parse_moment(value: str, field: str, zone: ZoneInfo, *, end: bool = False) -> datetime:
-    """A date (local midnight; for an end, the midnight after) or a datetime (naive = zone)."""
-    problem = {field: [f"{value!r} is not a date (YYYY-MM-DD) or an ISO datetime."]}
-    try:
-        if "T" in value:
-            # An unencoded "+01:00" in a query string arrives as " 01:00".
-            moment = parse_datetime(value.replace(" ", "+"))
-            if moment is None:
-                raise exceptions.ValidationError(problem)
-            return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-        day = parse_date(value)
-    except ValueError:
-        raise exceptions.ValidationError(problem) from None
-    if day is None:
-        raise exceptions.ValidationError(problem)
-    if end:
-        day += timedelta(days=1)
-    return datetime.combine(day, time.min, tzinfo=zone)
-
-
 class PostViewSet(
     TenantScopedMixin,
     mixins.ListModelMixin,
@@ -452,11 +432,11 @@ class PostViewSet(
             queryset = queryset.filter(status__in=statuses)
         if params.get("start"):
             queryset = queryset.filter(
-                scheduled_for__gte=_parse_moment(params["start"], "start", ZoneInfo("UTC"))
+                scheduled_for__gte=parse_moment(params["start"], "start", ZoneInfo("UTC"))
             )
         if params.get("end"):
             queryset = queryset.filter(
-                scheduled_for__lt=_parse_moment(params["end"], "end", ZoneInfo("UTC"), end=True)
+                scheduled_for__lt=parse_moment(params["end"], "end", ZoneInfo("UTC"), end=True)
             )
         return queryset
 
@@ -721,8 +701,8 @@ class CalendarView(APIView):
         }
         if errors:
             raise exceptions.ValidationError(errors)
-        start = _parse_moment(request.query_params["start_date"], "start_date", zone)
-        end = _parse_moment(request.query_params["end_date"], "end_date", zone, end=True)
+        start = parse_moment(request.query_params["start_date"], "start_date", zone)
+        end = parse_moment(request.query_params["end_date"], "end_date", zone, end=True)
         if end <= start:
             raise exceptions.ValidationError({"end_date": ["end_date must be after start_date."]})
         if end - start > timedelta(days=selectors.MAX_CALENDAR_DAYS):

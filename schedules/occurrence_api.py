@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from scheduler_site.lib.moments import parse_moment
 from schedules import ledger
 
 DEFAULT_PAST = timedelta(days=30)
 DEFAULT_AHEAD = timedelta(days=30)
 MAX_WINDOW = timedelta(days=366)
-FIRST_YEAR, LAST_YEAR = 1970, 2200
 
 OCCURRENCE_PARAMS = [
     OpenApiParameter(
@@ -62,33 +61,7 @@ def occurrence_window(params, zone_name: str, *, now: datetime) -> Window:
 
 
 def _moment(raw: str | None, name: str, zone, *, end: bool = False) -> datetime | None:
-    """A date (local midnight; for an end, the midnight after) or a datetime."""
-    if raw in (None, ""):
-        return None
-    value = raw.strip()
-    problem = {name: [f"{value!r} is not a date (YYYY-MM-DD) or an ISO datetime."]}
-    try:
-        if "T" in value:
-            # An unencoded "+01:00" in a query string arrives as " 01:00".
-            moment = parse_datetime(value.replace(" ", "+"))
-            if moment is not None and moment.tzinfo is None:
-                moment = moment.replace(tzinfo=zone)
-        else:
-            day = parse_date(value)
-            moment = None
-            if day is not None:
-                moment = datetime.combine(day, time.min, tzinfo=zone)
-                if end:
-                    moment += timedelta(days=1)
-    except (ValueError, OverflowError):
-        raise serializers.ValidationError(problem) from None
-    if moment is None:
-        raise serializers.ValidationError(problem)
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise serializers.ValidationError(
-            {name: [f"The year must be from {FIRST_YEAR} to {LAST_YEAR}."]}
-        )
-    return moment
+    return None if raw in (None, "") else parse_moment(raw, name, zone, end=end)
 
 
 def _fates(raw: str | None) -> frozenset[str]:
