@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
@@ -22,8 +23,8 @@ from marketing.models import ContentItem, Post, Wave
 from planner.moves import SeriesMoveUnsupported, shifted_pattern
 from scheduler_site.pages import can_write, error_text, get_scoped_or_404, require_write
 from schedules import services as schedule_services
-from schedules.models import ScheduledJob
-from schedules.selectors import schedule_runs
+from schedules.models import ONE_TICK, ScheduledJob
+from schedules.selectors import LedgerRow, replacement_runs, schedule_occurrences, schedule_runs
 
 SOURCES = {
     "occurrence": ScheduledJob.objects.select_related("workspace", "campaign", "template"),
@@ -57,17 +58,18 @@ def render_panel(request, kind: str, pk, *, status: int = 200):
         "at": _parse_instant(request.GET.get("at") or request.POST.get("at") or ""),
         "can_write": can_write(request, row.workspace_id),
     }
-    context.update(_extra(kind, row))
+    context.update(_extra(kind, row, at=context["at"]))
     return render(request, "planner/panel.html", context, status=status)
 
 
-def _extra(kind: str, row) -> dict:
+def _extra(kind: str, row, *, at: datetime | None = None) -> dict:
     if kind == "occurrence":
         return {
             "description": row.human_description,
             "next_runs": row.upcoming_runs(count=5),
             "recent_runs": list(schedule_runs(row).select_related(None)[:5]),
             "recurring": row.schedule_type != ScheduledJob.ScheduleType.ONCE,
+            "fate": _past_fate(row, at),
         }
     if kind == "run":
         return {"attempts": list(row.attempt_log.order_by("number"))}
@@ -90,6 +92,19 @@ def _extra(kind: str, row) -> dict:
             "posts": list(row.posts.select_related("channel_account").order_by("scheduled_for"))
         }
     return {}
+
+
+def _past_fate(schedule: ScheduledJob, at: datetime | None) -> LedgerRow | None:
+    """What became of the run time ``at``, when it has come: the ledger's one entry."""
+    now = timezone.now()
+    if at is None or at > now:
+        return None
+    entries, _ = schedule_occurrences(schedule, start=at, end=at + ONE_TICK, now=now)
+    if not entries:
+        return None
+    entry = entries[0]
+    replacement = replacement_runs(entries).get(entry.replacement_id)
+    return LedgerRow(entry, now, settings.LATE_AFTER_SECONDS, replacement)
 
 
 # --- actions --------------------------------------------------------------------------

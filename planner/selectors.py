@@ -4,6 +4,12 @@ Read-only, composed from the schedules, jobs and marketing selectors. Every
 source is one query whatever the range holds (occurrences are expanded from
 the recurrence in Python, not stored), so a month with thousands of events
 costs the same handful of queries as an empty one.
+
+A schedule's run times before now are drawn with their fate from the run
+ledger (``schedules.selectors.schedules_occurrences``: succeeded, failed,
+withdrawn, missed, skipped, moved...); its run times from now on are expanded
+from the recurrence. Job runs that are not a ledger's (manual runs, template
+uses, runs dispatched a moment ahead) are drawn as runs.
 """
 
 from __future__ import annotations
@@ -14,16 +20,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from jobs.models import Job
 from marketing.models import Post, Wave
 from marketing.selectors import calendar_posts
 from scheduler_site.templatetags.ui import STATUS_ICONS
-from schedules import recurrence
+from schedules import ledger, recurrence
 from schedules.models import ScheduledJob, excepted_occurrences
-from schedules.selectors import scheduled_jobs
+from schedules.selectors import SERIES_TRIGGERS, scheduled_jobs, schedules_occurrences
 
 KINDS = {
     "occurrence": "Scheduled runs",
@@ -80,6 +86,8 @@ class CalendarEvent:
     paused: bool = False
     children: list = field(default_factory=list)
     repeat: int = 1  # in a month cell: how many runs of this schedule the chip stands for
+    reason: str = ""  # a past run time's: why it did not run, or how it failed
+    moved_to: datetime | None = None
 
     @property
     def icon(self) -> str:
@@ -104,12 +112,16 @@ def calendar_events(
 ) -> CalendarResult:
     events: list[CalendarEvent] = []
     truncated = False
+    if filters.wants("occurrence") or filters.wants("run"):
+        found, cut = _past_occurrences(filters, start, end, now)
+        events += found
+        truncated |= cut
     if filters.wants("occurrence"):
         found, cut = _occurrences(filters, start, end, now)
         events += found
         truncated |= cut
     if filters.wants("run"):
-        found, cut = _runs(filters, start, end)
+        found, cut = _runs(filters, start, end, now)
         events += found
         truncated |= cut
     if filters.wants("post") or filters.wants("wave"):
@@ -140,6 +152,7 @@ def calendar_schedules(filters: Filters) -> QuerySet[ScheduledJob]:
 
 
 def _occurrences(filters, start, end, now) -> tuple[list[CalendarEvent], bool]:
+    """Run times from now on (before now, the ledger draws them with their fate)."""
     events: list[CalendarEvent] = []
     truncated = False
     schedules = list(calendar_schedules(filters))
@@ -149,8 +162,8 @@ def _occurrences(filters, start, end, now) -> tuple[list[CalendarEvent], bool]:
         if schedule.status == ScheduledJob.Status.ACTIVE:
             if schedule.next_run_at is None:
                 continue
-            # Runs before next_run_at have happened: they are jobs, drawn as runs.
-            first = max(start, schedule.next_run_at)
+            # Runs before next_run_at have been dispatched: drawn as runs or by the ledger.
+            first = max(start, schedule.next_run_at, now)
         else:
             # Frozen: what would run if resumed now, drawn greyed out.
             first = max(start, now)
@@ -196,10 +209,83 @@ def _occurrence_event(schedule: ScheduledJob, run_at: datetime) -> CalendarEvent
     )
 
 
+# --- past run times, with their fate -------------------------------------------------
+
+LIVE_STATUSES = (ScheduledJob.Status.ACTIVE, ScheduledJob.Status.PAUSED, ScheduledJob.Status.ERROR)
+
+
+def ledger_schedules(filters: Filters, *, start: datetime) -> QuerySet[ScheduledJob]:
+    """The schedules that can have run times from ``start`` on: the live ones, and
+    the finished ones last changed since (a series that ended before ``start``
+    has nothing after it)."""
+    rows = scheduled_jobs().filter(
+        Q(status__in=LIVE_STATUSES) | Q(updated_at__gte=start),
+        workspace_id__in=filters.workspace_ids,
+    )
+    if filters.campaign is not None:
+        rows = rows.filter(campaign_id=filters.campaign)
+    return rows
+
+
+def _past_occurrences(filters, start, end, now) -> tuple[list[CalendarEvent], bool]:
+    """Every run time in [start, now) of the chosen schedules with its fate, by the
+    ledger's rules, in a constant number of queries whatever the schedules."""
+    stop = min(end, now)
+    if start >= stop:
+        return [], False
+    schedules = list(ledger_schedules(filters, start=start))
+    found, truncated = schedules_occurrences(
+        schedules, start=start, end=stop, now=now, limit=MAX_OCCURRENCES
+    )
+    ran_only = filters.kind == "run"  # "Past runs": the run times that have a Job
+    events = []
+    for schedule in schedules:
+        for entry in found.get(schedule.pk, ()):
+            if ran_only and entry.run is None:
+                continue
+            events.append(fate_event(schedule, entry))
+    return events, truncated
+
+
+def fate_event(schedule: ScheduledJob, entry: ledger.Occurrence) -> CalendarEvent:
+    campaign = schedule.campaign
+    label = ledger.FATE_LABELS[entry.fate]
+    return CalendarEvent(
+        key=f"occ-{schedule.pk}-{int(entry.nominal.timestamp())}",
+        kind="occurrence",
+        obj_id=str(schedule.pk),
+        start=entry.nominal,
+        title=schedule.name,
+        status=entry.fate,
+        status_label=label,
+        color=campaign.color if campaign else DEFAULT_COLOR,
+        campaign_id=str(campaign.pk) if campaign else "",
+        campaign_name=campaign.name if campaign else "",
+        subtitle=schedule.get_schedule_type_display(),
+        recurring=schedule.schedule_type != ScheduledJob.ScheduleType.ONCE,
+        reason=_without_label(entry.reason, label),
+        moved_to=entry.moved_to,
+    )
+
+
+def _without_label(reason: str, label: str) -> str:
+    """The reason without its opening label: next to the label "Withdrawn",
+    "Withdrawn: the schedule was paused." would say it twice."""
+    head = f"{label}:"
+    if reason[: len(head)].lower() == head.lower():
+        reason = reason[len(head) :].strip()
+        return reason[:1].upper() + reason[1:]
+    return reason
+
+
 # --- past and in-flight job runs -----------------------------------------------------
 
 
-def calendar_runs(filters: Filters, start: datetime, end: datetime) -> QuerySet[Job]:
+def calendar_runs(
+    filters: Filters, start: datetime, end: datetime, now: datetime | None = None
+) -> QuerySet[Job]:
+    """Job runs in range; with ``now``, not those a ledger draws (a schedule's run
+    before now is one of its run times, drawn with its fate)."""
     rows = (
         Job.objects.filter(workspace_id__in=filters.workspace_ids)
         .annotate(at=Coalesce(F("scheduled_for"), F("created_at")))
@@ -220,11 +306,17 @@ def calendar_runs(filters: Filters, start: datetime, end: datetime) -> QuerySet[
     )
     if filters.campaign is not None:
         rows = rows.filter(campaign_id=filters.campaign)
+    if now is not None and start < now:
+        rows = rows.exclude(
+            trigger__in=SERIES_TRIGGERS,
+            scheduled_for__lt=min(end, now),
+            scheduled_job__in=ledger_schedules(filters, start=start).values("pk"),
+        )
     return rows
 
 
-def _runs(filters, start, end) -> tuple[list[CalendarEvent], bool]:
-    rows = list(calendar_runs(filters, start, end)[: MAX_RUNS + 1])
+def _runs(filters, start, end, now) -> tuple[list[CalendarEvent], bool]:
+    rows = list(calendar_runs(filters, start, end, now)[: MAX_RUNS + 1])
     truncated = len(rows) > MAX_RUNS
     events = []
     for job in rows[:MAX_RUNS]:
@@ -367,16 +459,18 @@ def _wave_event(rows: list[dict]) -> CalendarEvent:
 
 
 def collapse_repeats(events: list[CalendarEvent]) -> list[CalendarEvent]:
-    """One chip per schedule per day: a 15-minute cron must not fill the cell by itself."""
+    """One chip per schedule per day (per fate, for the past: a failed run among
+    ninety-five that succeeded keeps its own chip): a 15-minute cron must not
+    fill the cell by itself."""
     chips: list[CalendarEvent] = []
-    first_of: dict[str, CalendarEvent] = {}
+    first_of: dict[tuple[str, str], CalendarEvent] = {}
     for event in events:
         if event.kind != "occurrence":
             chips.append(event)
             continue
-        first = first_of.get(event.obj_id)
+        first = first_of.get((event.obj_id, event.status))
         if first is None:
-            first = first_of[event.obj_id] = replace(event)
+            first = first_of[(event.obj_id, event.status)] = replace(event)
             chips.append(first)
         else:
             first.repeat += 1

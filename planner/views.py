@@ -43,6 +43,10 @@ STATUS_CHOICES = [
     ("missed", "Missed"),
     ("skipped", "Skipped"),
     ("cancelled", "Cancelled"),
+    # A past run time's fate (schedules.ledger) beyond a Job's status.
+    ("withdrawn", "Withdrawn"),
+    ("moved", "Moved"),
+    ("waiting", "Waiting to start"),
 ]
 COMMON_ZONES = [
     "UTC",

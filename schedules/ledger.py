@@ -43,6 +43,17 @@ WITHDRAWN = "withdrawn"
 FATES = (SUCCEEDED, FAILED, RUNNING, WAITING, UPCOMING, SKIPPED, MOVED, MISSED, WITHDRAWN)
 # Fates that will not change any more.
 SETTLED = frozenset({SUCCEEDED, FAILED, SKIPPED, MOVED, MISSED, WITHDRAWN})
+FATE_LABELS = {
+    SUCCEEDED: "Succeeded",
+    FAILED: "Failed",
+    RUNNING: "Running",
+    WAITING: "Waiting to start",
+    UPCOMING: "Upcoming",
+    SKIPPED: "Skipped",
+    MOVED: "Moved",
+    MISSED: "Missed",
+    WITHDRAWN: "Withdrawn",
+}
 
 # A Job's status -> the occurrence's fate (pending/queued depend on the time).
 _FATE_OF_JOB = {
@@ -174,6 +185,11 @@ def _from_run(moment: datetime, run: Run, now: datetime) -> Occurrence:
     return Occurrence(moment, fate, reason=reason, run=run)
 
 
+def run_fate(run: Run, *, nominal: datetime, now: datetime) -> str:
+    """The fate a Job gives the occurrence it runs (a moved run's replacement too)."""
+    return _from_run(nominal, run, now).fate
+
+
 def _from_time(moment: datetime, state: SeriesState, now: datetime) -> Occurrence:
     for hold in state.holds:
         if hold.covers(moment):
@@ -234,3 +250,56 @@ def summarize(entries: Iterable[Occurrence], *, late_after_seconds: float) -> di
         if late is not None and late > late_after_seconds:
             counts["late"] += 1
     return counts
+
+
+# The system's words for what withdrew a run, as they open every reason
+# ("Withdrawn: the schedule was paused. By alice. <note>"), with the short
+# cause a summary gives.
+_CAUSES = {
+    "paused": "paused",
+    "edited": "edited",
+    "deleted": "deleted",
+    "stopped after": "stopped after failures",
+    "cancelled": "cancelled",
+}
+
+
+def withdrawal_cause(reason: str) -> str:
+    """The cause of a withdrawal in a word or two ("paused", "edited"), for counts.
+
+    The earliest of the system's words wins: they come before any note a
+    person typed, so a pause noted "copy edited" still reads as paused.
+    """
+    text = (reason or "").lower()
+    found = [(text.find(words), cause) for words, cause in _CAUSES.items() if words in text]
+    return min(found)[1] if found else "other"
+
+
+@dataclass(frozen=True)
+class Tally:
+    fate: str
+    count: int
+    causes: str = ""  # withdrawn only: "paused", or "2 paused, 1 edited"
+
+
+def tally(entries: Iterable[Occurrence]) -> list[Tally]:
+    """Counts of the fates present, in the order of ``FATES``, for a summary line."""
+    counts = dict.fromkeys(FATES, 0)
+    causes: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.fate] += 1
+        if entry.fate == WITHDRAWN:
+            cause = withdrawal_cause(entry.reason)
+            causes[cause] = causes.get(cause, 0) + 1
+    return [
+        Tally(fate, n, _causes_text(causes) if fate == WITHDRAWN else "")
+        for fate, n in counts.items()
+        if n
+    ]
+
+
+def _causes_text(causes: dict[str, int]) -> str:
+    if len(causes) == 1:
+        return next(iter(causes))
+    ordered = sorted(causes.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{n} {cause}" for cause, n in ordered)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import F, QuerySet
 
 from jobs.models import Job
@@ -116,6 +119,8 @@ _HOLD_KINDS = (
     ScheduleEvent.Kind.AUTO_ERROR,
 )
 _END_KINDS = (ScheduleEvent.Kind.COMPLETED, ScheduleEvent.Kind.EXPIRED)
+# The audit events a ledger reads: holds, timing edits, and the series' end.
+_LEDGER_EVENT_KINDS = (*_HOLD_KINDS, ScheduleEvent.Kind.EDITED, *_END_KINDS)
 
 
 def schedule_occurrences(
@@ -137,7 +142,6 @@ def schedule_occurrences(
         .order_by("created_at", "pk")
         .values_list("created_at", "kind", "note", "changes", "actor__username")
     )
-    times = _rule_times(schedule, events, start=start, end=end, now=now, limit=limit)
     runs = [
         ledger.Run(**row)
         for row in Job.objects.filter(
@@ -154,9 +158,134 @@ def schedule_occurrences(
         # Not the ``exceptions`` manager: a list view prefetches a narrower set into it.
         for row in ScheduleException.objects.filter(
             scheduled_job=schedule, occurrence_at__gte=start, occurrence_at__lt=end
-        ).values("occurrence_at", "moved_to", "replacement_id", "note")[: limit + 1]
+        ).values(*LEDGER_EXCEPTION_FIELDS)[: limit + 1]
     ]
-    state = ledger.SeriesState(
+    entries = _ledger(
+        schedule, events, runs, exceptions, start=start, end=end, now=now, limit=limit
+    )
+    truncated = len(entries) > limit
+    return entries[:limit], truncated
+
+
+def schedules_occurrences(
+    schedules: list[ScheduledJob],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    limit: int = LEDGER_LIMIT,
+) -> tuple[dict, bool]:
+    """``schedule_occurrences`` for many schedules over one window, in three
+    queries whatever their number (the calendar draws every schedule's fates).
+
+    Returns ({schedule id: its occurrences in time order}, truncated). ``limit``
+    caps all of them together; when it cuts, the window ends where the cut
+    fell, for every schedule, so no occurrence is shown without its Job.
+    """
+    if not schedules:
+        return {}, False
+    ids = [schedule.pk for schedule in schedules]
+    events: dict = defaultdict(list)
+    for schedule_id, *event in (
+        ScheduleEvent.objects.filter(
+            scheduled_job_id__in=ids, created_at__lt=max(end, now), kind__in=_LEDGER_EVENT_KINDS
+        )
+        .order_by("scheduled_job_id", "created_at", "pk")
+        .values_list("scheduled_job_id", "created_at", "kind", "note", "changes", "actor__username")
+    ):
+        events[schedule_id].append(tuple(event))
+    run_rows = list(
+        Job.objects.filter(
+            scheduled_job_id__in=ids,
+            trigger__in=SERIES_TRIGGERS,
+            scheduled_for__gte=start,
+            scheduled_for__lt=end,
+        )
+        .order_by("scheduled_for")
+        .values("scheduled_job_id", *LEDGER_RUN_FIELDS)[: limit + 1]
+    )
+    exception_rows = list(
+        ScheduleException.objects.filter(
+            scheduled_job_id__in=ids, occurrence_at__gte=start, occurrence_at__lt=end
+        )
+        .order_by("occurrence_at")
+        .values("scheduled_job_id", *LEDGER_EXCEPTION_FIELDS)[: limit + 1]
+    )
+    # Rows past a cut are not all here: nothing from the first missing one on is.
+    cut = [
+        rows[limit][key]
+        for rows, key in ((run_rows, "scheduled_for"), (exception_rows, "occurrence_at"))
+        if len(rows) > limit
+    ]
+    stop = min([end, *cut])
+    runs: dict = defaultdict(list)
+    for row in run_rows:
+        if row["scheduled_for"] < stop:
+            runs[row.pop("scheduled_job_id")].append(ledger.Run(**row))
+    exceptions: dict = defaultdict(list)
+    for row in exception_rows:
+        if row["occurrence_at"] < stop:
+            exceptions[row.pop("scheduled_job_id")].append(ledger.Exception_(**row))
+    found: dict = {}
+    for schedule in schedules:
+        try:
+            found[schedule.pk] = _ledger(
+                schedule,
+                events[schedule.pk],
+                runs[schedule.pk],
+                exceptions[schedule.pk],
+                start=start,
+                end=stop,
+                now=now,
+                limit=limit,
+            )
+        except recurrence.RecurrenceError:
+            # A rule that no longer reads (an old row): its Jobs still tell their fates.
+            found[schedule.pk] = ledger.occurrences(
+                nominal_times=(),
+                runs=runs[schedule.pk],
+                exceptions=exceptions[schedule.pk],
+                state=_series_state(schedule, events[schedule.pk]),
+                now=now,
+            )
+    return _within_limit(found, limit=limit, truncated=stop < end)
+
+
+def _within_limit(found: dict, *, limit: int, truncated: bool) -> tuple[dict, bool]:
+    """At most ``limit`` occurrences in all: the earliest, the window ending where it cut."""
+    moments = sorted(entry.nominal for entries in found.values() for entry in entries)
+    if len(moments) <= limit:
+        return found, truncated
+    stop = moments[limit]
+    kept = {pk: [e for e in entries if e.nominal < stop] for pk, entries in found.items()}
+    return kept, True
+
+
+def _ledger(
+    schedule: ScheduledJob,
+    events: list,
+    runs: list[ledger.Run],
+    exceptions: list[ledger.Exception_],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    limit: int,
+) -> list[ledger.Occurrence]:
+    """One schedule's occurrences in [start, end) from the records gathered for it."""
+    times = _rule_times(schedule, events, start=start, end=end, now=now, limit=limit)
+    entries = ledger.occurrences(
+        nominal_times=times,
+        runs=runs,
+        exceptions=exceptions,
+        state=_series_state(schedule, events),
+        now=now,
+    )
+    return _within_max_runs(schedule, entries)
+
+
+def _series_state(schedule: ScheduledJob, events: list) -> ledger.SeriesState:
+    return ledger.SeriesState(
         live=schedule.status == ScheduledJob.Status.ACTIVE,
         next_run_at=schedule.next_run_at,
         holds=ledger.holds_from_events(
@@ -166,12 +295,6 @@ def schedule_occurrences(
         ),
         misfire_policy=schedule.misfire_policy,
     )
-    entries = ledger.occurrences(
-        nominal_times=times, runs=runs, exceptions=exceptions, state=state, now=now
-    )
-    entries = _within_max_runs(schedule, entries)
-    truncated = len(entries) > limit
-    return entries[:limit], truncated
 
 
 LEDGER_RUN_FIELDS = (
@@ -184,6 +307,7 @@ LEDGER_RUN_FIELDS = (
     "attempts",
     "last_error",
 )
+LEDGER_EXCEPTION_FIELDS = ("occurrence_at", "moved_to", "replacement_id", "note")
 
 
 def replacement_runs(entries: list[ledger.Occurrence]) -> dict:
@@ -199,6 +323,124 @@ def replacement_runs(entries: list[ledger.Occurrence]) -> dict:
         schedule_id = row.pop("scheduled_job_id")
         found[schedule_id] = ledger.Run(**row)
     return found
+
+
+# The schedule page's ledger: this far back, and this many runs ahead.
+LEDGER_PAST = timedelta(days=30)
+LEDGER_AHEAD_RUNS = 10
+# Narrowing a cut past window towards now, at most this many times.
+_NARROWING_TRIES = 4
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One occurrence as the schedule page lists it, with a moved run's replacement."""
+
+    entry: ledger.Occurrence
+    now: datetime
+    late_after_seconds: float
+    replacement: ledger.Run | None = None  # a moved run's replacement Job, once dispatched
+
+    @property
+    def label(self) -> str:
+        return ledger.FATE_LABELS[self.entry.fate]
+
+    @property
+    def late(self) -> bool:
+        late = self.entry.late_seconds
+        return late is not None and late > self.late_after_seconds
+
+    @property
+    def replacement_fate(self) -> str:
+        """What became of the run at its new time, by the same rules."""
+        moved_to = self.entry.moved_to
+        if moved_to is None:
+            return ""
+        if self.replacement is not None:
+            return ledger.run_fate(self.replacement, nominal=moved_to, now=self.now)
+        return ledger.UPCOMING if moved_to > self.now else ledger.WAITING
+
+    @property
+    def replacement_label(self) -> str:
+        fate = self.replacement_fate
+        return ledger.FATE_LABELS[fate] if fate else ""
+
+
+@dataclass
+class ScheduleLedger:
+    """What the schedule page lists: the past window and the next runs, newest first."""
+
+    now: datetime
+    since: datetime  # the past listed starts here (later than asked when cut)
+    past: list[LedgerRow]
+    ahead: list[LedgerRow]
+    truncated: bool  # the past held more than ``limit``: only the newest are listed
+    limit: int
+
+    @property
+    def past_tally(self) -> list[ledger.Tally]:
+        return ledger.tally(row.entry for row in self.past)
+
+    @property
+    def ahead_tally(self) -> list[ledger.Tally]:
+        return ledger.tally(row.entry for row in self.ahead)
+
+    @property
+    def late_count(self) -> int:
+        return sum(1 for row in self.past if row.late)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.past or self.ahead)
+
+
+def schedule_ledger(
+    schedule: ScheduledJob,
+    *,
+    now: datetime,
+    past: timedelta = LEDGER_PAST,
+    ahead_runs: int = LEDGER_AHEAD_RUNS,
+    limit: int = LEDGER_LIMIT,
+) -> ScheduleLedger:
+    """The occurrences of the last ``past`` and the next ``ahead_runs`` runs.
+
+    ``schedule_occurrences`` keeps the oldest ``limit`` of a window; a page wants
+    the newest, so a past window that held more is narrowed towards now until
+    its occurrences fit (and the answer says it was cut).
+    """
+    start, truncated = now - past, False
+    for attempt in range(_NARROWING_TRIES):
+        entries, cut = schedule_occurrences(schedule, start=start, end=now, now=now, limit=limit)
+        truncated |= cut
+        if not cut or attempt == _NARROWING_TRIES - 1:
+            break
+        # ``limit`` occurrences took this long from the first: about as many fit
+        # in a little less than that, ending now.
+        start = now - (entries[-1].nominal - entries[0].nominal) * 0.9
+    upcoming = schedule.upcoming_runs(count=ahead_runs)
+    # Runs dispatched a moment ahead (the lookahead) are listed even when none follow.
+    end = max(
+        upcoming[-1] + ONE_TICK if upcoming else now,
+        now + timedelta(seconds=settings.DISPATCH_LOOKAHEAD_SECONDS),
+    )
+    coming, _ = schedule_occurrences(schedule, start=now, end=end, now=now, limit=limit)
+    replacements = replacement_runs(entries + coming)
+    late_after = settings.LATE_AFTER_SECONDS
+
+    def rows(found: list[ledger.Occurrence]) -> list[LedgerRow]:
+        return [
+            LedgerRow(entry, now, late_after, replacements.get(entry.replacement_id))
+            for entry in reversed(found)
+        ]
+
+    return ScheduleLedger(
+        now=now,
+        since=start,
+        past=rows(entries),
+        ahead=rows(coming),
+        truncated=truncated,
+        limit=limit,
+    )
 
 
 def _with_actor(note: str, actor: str | None) -> str:

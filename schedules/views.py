@@ -29,7 +29,7 @@ from scheduler_site.pages import (
 from schedules import recurrence, services
 from schedules.forms import ScheduleForm
 from schedules.models import ScheduledJob
-from schedules.selectors import schedule_events, schedule_runs, scheduled_jobs
+from schedules.selectors import schedule_events, schedule_ledger, schedule_runs, scheduled_jobs
 from templates_lib.models import JobTemplate
 
 PREVIEW_COUNT = 5
@@ -93,6 +93,7 @@ def _detail_context(request, schedule) -> dict:
         "events": schedule_events(schedule)[:30],
         "can_write": can_write(request, schedule.workspace_id),
         "zone": zone_or_default(schedule.timezone),
+        "ledger": schedule_ledger(schedule, now=timezone.now()),
     }
 
 
@@ -303,9 +304,9 @@ def _act(request, pk, action, success: str):
         message, level = success, "success"
     if request.htmx:
         schedule = get_scoped_or_404(request, scheduled_jobs(), pk)
-        response = render(
-            request, "schedules/schedule_detail.html#summary", _detail_context(request, schedule)
-        )
+        # The ledger changes too (a pause withdraws the runs ahead): swapped out of band.
+        context = {**_detail_context(request, schedule), "ledger_oob": True}
+        response = render(request, "schedules/schedule_detail.html#summary", context)
         return feedback(request, response, message, level)
     return redirect_with_feedback(
         request, reverse("schedules:detail", args=[schedule.pk]), message, level

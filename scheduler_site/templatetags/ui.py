@@ -24,6 +24,11 @@ STATUS_ICONS = {
     "cancelled": "⊘",
     "skipped": "↷",
     "missed": "⚠",
+    # An occurrence's fate (schedules.ledger) beyond the Job statuses above.
+    "withdrawn": "⊘",
+    "moved": "⇢",
+    "waiting": "⋯",
+    "upcoming": "◷",
     "planned": "◌",
     "draft": "✎",
     "scheduled": "◷",
@@ -77,3 +82,23 @@ def percent(fraction) -> str:
     if fraction is None:
         return "—"
     return f"{round(float(fraction) * 100)}%"
+
+
+@register.filter
+def duration(seconds) -> str:
+    """A span of seconds as people say it: "0.4 s", "12 s", "5 min", "2 h 5 min", "3 d 4 h"."""
+    if seconds is None:
+        return ""
+    seconds = abs(float(seconds))
+    if seconds < 10:
+        return f"{seconds:.1f} s".replace(".0 s", " s")
+    if seconds < 60:
+        return f"{round(seconds)} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
