@@ -266,14 +266,22 @@ def test_a_scheduled_run_of_an_edited_or_paused_schedule_is_cancelled_not_run(wo
     assert run(manual).status == "succeeded"
     assert len(receiver.deliveries) == 2
 
-    ScheduledJob.objects.filter(pk=schedule.pk).update(status="paused")
+    # The series ending when its last run was handed out is not a withdrawal.
+    ScheduledJob.objects.filter(pk=schedule.pk).update(status="completed")
+    last = JobFactory(
+        workspace=workspace, trigger="scheduled", scheduled_job=schedule, schedule_version=2
+    )
+    assert run(last).status == "succeeded"
+
+    # A pause is (it bumps the version).
+    ScheduledJob.objects.filter(pk=schedule.pk).update(status="paused", version=3)
     paused = JobFactory(
         workspace=workspace, trigger="scheduled", scheduled_job=schedule, schedule_version=2
     )
     assert run(paused).status == "cancelled"
     assert "paused" in Job.objects.get(pk=paused.pk).last_error
 
-    orphan = JobFactory(workspace=workspace, trigger="catch_up", schedule_version=2)
+    orphan = JobFactory(workspace=workspace, trigger="catch_up", schedule_version=3)
     assert run(orphan).status == "cancelled"
     assert "deleted" in Job.objects.get(pk=orphan.pk).last_error
 
