@@ -253,25 +253,33 @@ def schedule_update(
         schedule.version += 1
         who = f" by {actor.get_username()}" if actor is not None else ""
         withdraw_dispatched_runs(schedule, now=now, reason=f"the schedule was edited{who}.")
-        _recompute_after_edit(schedule, now=now)
+        _recompute_after_edit(schedule, now=now, start_moved="scheduled_at" in changes)
     schedule.save()
     _record(schedule, ScheduleEvent.Kind.EDITED, actor=actor, changes=changes)
     return schedule
 
 
-def _recompute_after_edit(schedule: ScheduledJob, *, now: datetime) -> None:
+def _recompute_after_edit(schedule: ScheduledJob, *, now: datetime, start_moved: bool) -> None:
     """From now on: a run time before the edit never fires.
 
-    A paused schedule keeps its pause (resume recomputes again); a finished
-    one whose edit gives it more runs (a later end date, a higher max_runs)
+    The one exception is the start the edit itself sets: like a new schedule's,
+    it may lie up to the clock-skew tolerance in the past and still runs
+    (a one-off moved to "now" runs now instead of completing unrun). A paused
+    schedule keeps its pause (resume recomputes again); a finished one whose
+    edit gives it more runs (a later end date, a higher max_runs, a new start)
     becomes active again.
     """
     if schedule.status in (ScheduledJob.Status.PAUSED, ScheduledJob.Status.ERROR):
         schedule.next_run_at = _next_run_from(schedule, after=now)
         return
-    # The first run may still be ahead of now (scheduled_at in the future).
+    after = now - clock_skew_tolerance() if start_moved else now
+    # The first run may still be ahead (scheduled_at in the future, or just typed).
     first = _next_run_from(schedule, after=None) if schedule.run_count == 0 else None
-    candidate = first if first is not None and first > now else _next_run_from(schedule, after=now)
+    if start_moved and first is None:
+        first = _next_run_from(schedule, after=after)
+    candidate = (
+        first if first is not None and first > after else _next_run_from(schedule, after=now)
+    )
     schedule.next_run_at = candidate
     if candidate is None:
         schedule.status = _end_status(schedule)

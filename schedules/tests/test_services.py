@@ -98,3 +98,28 @@ def test_resume_counts_runs_skipped_while_paused_within_max_runs(workspace):
     services.schedule_pause(schedule=schedule, now=T0 - timedelta(minutes=1))
     schedule = services.schedule_resume(schedule=schedule, now=T0 + timedelta(days=5))
     assert schedule.events.get(kind=ScheduleEvent.Kind.RESUMED).skipped_runs == 2
+
+
+@pytest.mark.parametrize("ago", [timedelta(0), timedelta(seconds=30)])
+def test_a_one_off_edited_to_now_runs_now_instead_of_completing_unrun(workspace, ago):
+    schedule = ScheduledJobFactory(
+        workspace=workspace, schedule_type="once", scheduled_at=T0 + timedelta(hours=1)
+    )
+    edited = services.schedule_update(
+        schedule=schedule,
+        now=T0,
+        scheduled_at=T0 - ago,  # within the clock-skew tolerance
+    )
+    assert (edited.status, edited.next_run_at) == ("active", T0 - ago)
+    dispatcher.dispatch_due(now=T0 + timedelta(seconds=1), lookahead=timedelta(0))
+    [run] = Job.objects.filter(scheduled_job=schedule)
+    assert (run.scheduled_for, run.status) == (T0 - ago, "pending")
+
+
+def test_an_edit_that_leaves_the_start_alone_still_never_fires_a_time_before_it(workspace):
+    schedule = ScheduledJobFactory(workspace=workspace, scheduled_at=T0 - timedelta(seconds=30))
+    schedule = ScheduledJob.objects.get(pk=schedule.pk)
+    edited = services.schedule_update(
+        schedule=schedule, now=T0, job_config={"executor": "noop", "country": "de"}
+    )
+    assert edited.next_run_at == T0 - timedelta(seconds=30) + timedelta(days=1)
