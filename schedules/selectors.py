@@ -454,9 +454,9 @@ def _rule_times(
     """The rule's nominal times in the window that are occurrences of the series:
     after the last edit that changed its timing, up to its end, and ahead of now
     only while it is active."""
-    since = _rule_since(events)
+    since = _rule_since(schedule, events)
     if since is not None:
-        start = max(start, since + ONE_TICK)
+        start = max(start, since)
     stop = end
     finished_at = _series_end(schedule, events)
     if finished_at is not None:
@@ -468,11 +468,21 @@ def _rule_times(
     return recurrence.runs_between(schedule.recurrence(), start, stop, limit=limit + 1)
 
 
-def _rule_since(events: list) -> datetime | None:
+def _rule_since(schedule: ScheduledJob, events: list) -> datetime | None:
+    """Where the rule as it is now begins: just after the last edit that changed
+    its timing, or at the start that edit set when it set one up to the
+    clock-skew tolerance before it (that start runs, as on create)."""
     for at, kind, _note, changes, _actor in reversed(events):
         if kind == ScheduleEvent.Kind.EDITED and TIMING_FIELDS & set(changes or {}):
-            return at
+            since = at + ONE_TICK
+            if "scheduled_at" in changes and schedule.scheduled_at >= at - _clock_skew():
+                since = min(since, schedule.scheduled_at)
+            return since
     return None
+
+
+def _clock_skew() -> timedelta:
+    return timedelta(seconds=settings.SCHEDULE_CLOCK_SKEW_SECONDS)
 
 
 def _series_end(schedule: ScheduledJob, events: list) -> datetime | None:

@@ -207,3 +207,27 @@ def test_status_is_503_when_a_run_waits_past_its_grace_though_the_dispatcher_is_
     world.work()  # a worker comes back
     assert api.get("/api/v1/schedule/status").status_code == 200
     assert Job.objects.get().status == "succeeded"
+
+
+def test_a_one_off_edited_to_start_now_shows_its_first_run_and_the_new_one(
+    api, workspace, user, world
+):
+    once = services.schedule_create(
+        workspace=workspace,
+        now=world.now,
+        name="Launch post",
+        schedule_type="once",
+        scheduled_at=START,
+        timezone="America/New_York",
+        job_config={"executor": "noop"},
+    )
+    world.advance_to(START + timedelta(hours=1))
+    services.schedule_update(schedule=once, actor=user, scheduled_at=world.now)
+    fates = [
+        (o["nominal_at"], o["fate"])
+        for o in _ledger(api, once, **{"from": "2027-03-01"}).json()["occurrences"]
+    ]
+    assert [fate for _, fate in fates] == ["succeeded", "waiting"]
+    world.advance(timedelta(minutes=1))
+    fates = [o["fate"] for o in _ledger(api, once, **{"from": "2027-03-01"}).json()["occurrences"]]
+    assert fates == ["succeeded", "succeeded"]
