@@ -213,17 +213,21 @@ def _from_time(moment: datetime, state: SeriesState, now: datetime) -> Occurrenc
     )
 
 
-def holds_from_events(events: Iterable[tuple[datetime, str, str]]) -> list[Hold]:
-    """Holds from the audit trail: (when, kind, note) in time order.
+def holds_from_events(events: Iterable[tuple]) -> list[Hold]:
+    """Holds from the audit trail: (when, kind, note[, frontier]) in time order.
 
-    A pause or an automatic stop opens a hold; a resume closes it.
+    A pause or an automatic stop opens a hold; a resume closes it. ``frontier``
+    is the schedule's next run when it was held (recorded by the pause): runs
+    from there on were never dispatched, so the hold covers them even when
+    their time came before the pause (the dispatcher was behind, or down).
     """
     holds: list[Hold] = []
     open_at: datetime | None = None
     open_reason = ""
-    for when, kind, note in events:
+    for when, kind, note, *rest in events:
+        frontier = rest[0] if rest else None
         if kind in ("paused", "auto_error") and open_at is None:
-            open_at = when
+            open_at = min(when, frontier) if frontier is not None else when
             open_reason = _hold_reason(kind, note)
         elif kind == "resumed" and open_at is not None:
             holds.append(Hold(open_at, when, open_reason))

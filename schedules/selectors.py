@@ -289,8 +289,8 @@ def _series_state(schedule: ScheduledJob, events: list) -> ledger.SeriesState:
         live=schedule.status == ScheduledJob.Status.ACTIVE,
         next_run_at=schedule.next_run_at,
         holds=ledger.holds_from_events(
-            (at, kind, _with_actor(note, actor))
-            for at, kind, note, _changes, actor in events
+            (at, kind, _with_actor(note, actor), _held_from(changes))
+            for at, kind, note, changes, actor in events
             if kind in _HOLD_KINDS
         ),
         misfire_policy=schedule.misfire_policy,
@@ -441,6 +441,12 @@ def schedule_ledger(
         truncated=truncated,
         limit=limit,
     )
+
+
+def _held_from(changes: dict | None) -> datetime | None:
+    """The next run a pause froze (its event records it), as an instant."""
+    value = (changes or {}).get("held_from")
+    return datetime.fromisoformat(value) if value else None
 
 
 def _with_actor(note: str, actor: str | None) -> str:

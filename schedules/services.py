@@ -136,6 +136,14 @@ def _record(
     )
 
 
+def _held_from(schedule: ScheduledJob) -> dict:
+    """What a pause or stop freezes: the first run not dispatched yet. The run
+    ledger counts every run from there on as held back, even one whose time
+    came before the pause while the dispatcher was behind or down."""
+    frozen = schedule.next_run_at
+    return {"held_from": frozen.isoformat()} if frozen is not None else {}
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -374,7 +382,13 @@ def schedule_pause(
             "updated_at",
         ]
     )
-    _record(schedule, ScheduleEvent.Kind.PAUSED, actor=actor, note=note)
+    _record(
+        schedule,
+        ScheduleEvent.Kind.PAUSED,
+        actor=actor,
+        note=note,
+        changes=_held_from(schedule),
+    )
     return schedule
 
 
@@ -482,8 +496,10 @@ def build_run_job(
 @transaction.atomic
 def campaign_pause(*, campaign, actor=None, note: str = "") -> tuple:
     """Pause a campaign and every active schedule in it. Returns (campaign, schedules paused)."""
+    from campaigns.lifecycle import refuse_if_archived
     from campaigns.services import campaign_update
 
+    refuse_if_archived(campaign)
     if campaign.status == campaign.Status.ACTIVE:
         campaign = campaign_update(campaign=campaign, status=campaign.Status.PAUSED)
     note = note or f"Campaign '{campaign.name}' paused."
@@ -499,8 +515,11 @@ def campaign_pause(*, campaign, actor=None, note: str = "") -> tuple:
 def campaign_resume(*, campaign, actor=None) -> tuple:
     """Resume a paused campaign and the schedules its pause stopped (not ones paused
     on their own). Returns (campaign, schedules resumed)."""
+    from campaigns.lifecycle import refuse_if_archived
     from campaigns.services import campaign_update
 
+    # An archived campaign's schedules stay paused until it is unarchived.
+    refuse_if_archived(campaign)
     if campaign.status == campaign.Status.PAUSED:
         campaign = campaign_update(campaign=campaign, status=campaign.Status.ACTIVE)
     paused = ScheduledJob.objects.filter(
@@ -553,6 +572,7 @@ def schedule_record_run_outcome(*, schedule_id, succeeded: bool, error: str = ""
         _record(
             schedule,
             ScheduleEvent.Kind.AUTO_ERROR,
+            changes=_held_from(schedule),
             note=(
                 f"Stopped after {schedule.error_count} consecutive failed runs.{detail} "
                 "Fix the cause, then resume the schedule."

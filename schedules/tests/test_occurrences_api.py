@@ -231,3 +231,40 @@ def test_a_one_off_edited_to_start_now_shows_its_first_run_and_the_new_one(
     world.advance(timedelta(minutes=1))
     fates = [o["fate"] for o in _ledger(api, once, **{"from": "2027-03-01"}).json()["occurrences"]]
     assert fates == ["succeeded", "succeeded"]
+
+
+def test_a_run_due_while_nothing_dispatched_and_then_paused_stays_withdrawn_after_resume(
+    api, workspace, user, world
+):
+    schedule = _daily(workspace)
+    world.advance_to(START - timedelta(minutes=1))
+    world.down = True  # the 09:00 run comes due with nothing dispatching...
+    world.advance(timedelta(minutes=3))
+    world.down = False
+    # ...and the user pauses before the dispatcher gets to it: the pause withdrew it.
+    services.schedule_pause(schedule=schedule, actor=user, note="Stop the digest")
+    window = {"from": "2027-03-02", "to": "2027-03-02"}
+
+    def first():
+        return _ledger(api, schedule, **window).json()["occurrences"][0]
+
+    assert (first()["fate"], "Stop the digest" in first()["reason"]) == ("withdrawn", True)
+    world.advance(timedelta(minutes=30))
+    services.schedule_resume(schedule=ScheduledJob.objects.get(pk=schedule.pk), actor=user)
+    world.advance(timedelta(minutes=5))
+    assert (first()["fate"], "Stop the digest" in first()["reason"]) == ("withdrawn", True)
+    assert not Job.objects.filter(scheduled_job=schedule).exists()
+
+
+def test_an_archived_campaigns_schedules_cannot_be_resumed_through_a_campaign_resume(
+    api, workspace, user
+):
+    from campaigns.lifecycle import campaign_archive
+    from campaigns.tests.factories import CampaignFactory
+
+    campaign = CampaignFactory(workspace=workspace)
+    schedule = _daily(workspace, campaign=campaign)
+    campaign_archive(campaign=campaign, actor=user)
+    response = api.post(f"/api/v1/campaigns/{campaign.pk}/resume")
+    assert response.status_code == 400, response.json()
+    assert ScheduledJob.objects.get(pk=schedule.pk).status == "paused"
