@@ -99,7 +99,9 @@ class Hold:
     reason: str
 
     def covers(self, moment: datetime) -> bool:
-        return self.start <= moment and (self.end is None or moment < self.end)
+        # The end is inclusive: a resume recomputes strictly after its own instant,
+        # so a run due at that very instant was held back too.
+        return self.start <= moment and (self.end is None or moment <= self.end)
 
 
 @dataclass

@@ -281,6 +281,14 @@ def _recompute_after_edit(schedule: ScheduledJob, *, now: datetime, start_moved:
         schedule.next_run_at = _next_run_from(schedule, after=now)
         return
     after = now - clock_skew_tolerance() if start_moved else now
+    if start_moved:
+        # Never a time that already has its run: a start set to the minute that
+        # just ran must not run it again.
+        dispatched = Job.objects.filter(
+            scheduled_job=schedule, trigger__in=SERIES_TRIGGERS
+        ).aggregate(last=Max("scheduled_for"))["last"]
+        if dispatched is not None:
+            after = max(after, dispatched)
     # The first run may still be ahead (scheduled_at in the future, or just typed).
     first = _next_run_from(schedule, after=None) if schedule.run_count == 0 else None
     if start_moved and first is None:
