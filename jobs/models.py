@@ -34,6 +34,8 @@ class Job(models.Model):
         MISSED = "missed", "Missed"  # seen too late to run
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.SKIPPED, Status.MISSED)
+    # The triggers of a series' own runs: one per occurrence (a run-now is extra).
+    SERIES_TRIGGERS = (Trigger.SCHEDULED, Trigger.CATCH_UP, Trigger.BACKFILL)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     workspace = models.ForeignKey(
@@ -119,11 +121,17 @@ class Job(models.Model):
                 ),
                 name="jobs_job_trigger_valid",
             ),
-            # One nominal run of a schedule can exist once, whoever dispatches it.
+            # One occurrence of a series has one Job, whoever dispatches it and
+            # however (on time or as a catch-up). Its index also serves the run
+            # ledger's "the schedule's runs in [from, to)".
             models.UniqueConstraint(
-                fields=["scheduled_job", "scheduled_for", "trigger"],
-                condition=Q(scheduled_job__isnull=False, scheduled_for__isnull=False),
-                name="jobs_job_unique_schedule_run",
+                fields=["scheduled_job", "scheduled_for"],
+                condition=Q(
+                    scheduled_job__isnull=False,
+                    scheduled_for__isnull=False,
+                    trigger__in=["scheduled", "catch_up", "backfill"],
+                ),
+                name="jobs_job_unique_occurrence",
             ),
         ]
         indexes = [

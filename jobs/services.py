@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEDULE_TRIGGERS = (Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP, Job.Trigger.BACKFILL)
+SCHEDULE_TRIGGERS = Job.SERIES_TRIGGERS
 # A message delivered a little before its ETA (clock skew between machines)
 # may still claim its job.
 CLOCK_SKEW = timedelta(seconds=2)

@@ -124,7 +124,7 @@ def stuck_runs(*, now, floor_seconds: float) -> dict:
 
 # --- the last 24 hours -------------------------------------------------------------------
 
-SERIES_TRIGGERS = (Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP, Job.Trigger.BACKFILL)
+SERIES_TRIGGERS = Job.SERIES_TRIGGERS
 COUNT_KEYS = (
     "due",
     "ran_on_time",

@@ -112,7 +112,7 @@ TIMING_FIELDS = frozenset(
         "max_runs",
     }
 )
-SERIES_TRIGGERS = (Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP, Job.Trigger.BACKFILL)
+SERIES_TRIGGERS = Job.SERIES_TRIGGERS
 _HOLD_KINDS = (
     ScheduleEvent.Kind.PAUSED,
     ScheduleEvent.Kind.RESUMED,

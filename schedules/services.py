@@ -34,7 +34,7 @@ COSMETIC_FIELDS = frozenset({"name", "description"})
 # for a year stops counting here and reports "at least" this many.
 SKIPPED_COUNT_CAP = 100_000
 AUTO_ERROR_THRESHOLD = 5
-SERIES_TRIGGERS = (Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP, Job.Trigger.BACKFILL)
+SERIES_TRIGGERS = Job.SERIES_TRIGGERS
 # A series run that was dispatched to run and not withdrawn: what max_runs counts.
 COUNTED_RUN_STATUSES = (
     Job.Status.PENDING,

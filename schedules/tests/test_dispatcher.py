@@ -491,3 +491,21 @@ def test_batches_continue_until_nothing_is_due(workspace):
     report = dispatch(utc(2025, 11, 10, 9, 0, 1), batch_size=2)
     assert (report.claimed, report.batches) == (5, 3)
     assert Job.objects.count() == 5
+
+
+def test_the_database_refuses_a_second_job_for_one_occurrence_whatever_its_trigger(workspace):
+    from django.db import IntegrityError, transaction
+
+    schedule = ScheduledJobFactory(workspace=workspace, scheduled_at=utc(2025, 11, 10, 9))
+    dispatch(utc(2025, 11, 10, 9, 0, 1))
+    for trigger in (Job.Trigger.SCHEDULED, Job.Trigger.CATCH_UP):
+        again = services.build_run_job(
+            schedule, scheduled_for=utc(2025, 11, 10, 9), trigger=trigger
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            again.save()
+    # A manual run at the same instant is not an occurrence of the series.
+    services.build_run_job(
+        schedule, scheduled_for=utc(2025, 11, 10, 9), trigger=Job.Trigger.MANUAL
+    ).save()
+    assert len(runs_of(schedule)) == 2
