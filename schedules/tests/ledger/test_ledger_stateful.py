@@ -640,3 +640,53 @@ def test_a_resume_at_the_instant_of_a_held_run_leaves_it_withdrawn(workspace, us
         assert ScheduleEvent.objects.get(scheduled_job=schedule, kind="resumed").skipped_runs == 1
         world.advance(timedelta(minutes=30))
         assert fate() == ledger.WITHDRAWN
+
+
+# --- found by the machine, open -------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "product bug: an edit right after a resume that sets the start up to the clock-skew "
+        "tolerance back, to before the resume: the schedule arms that start (next_run_at, "
+        "preview) and runs it, but the ledger puts it inside the pause's hold and shows it "
+        "withdrawn until it has run, then succeeded: a settled fate changes, and 'withdrawn' "
+        "was shown for a run that executed"
+    ),
+)
+@pytest.mark.parametrize("type_name", ["once", "daily"])
+def test_a_start_set_to_just_before_a_resume_has_one_fate(workspace, user, type_name):
+    schedule_type, pattern = scenarios.TYPES[type_name]
+    with World(scenarios.WORLD_START) as world:
+        schedule = services.schedule_create(
+            workspace=workspace,
+            now=world.now,
+            name=type_name,
+            schedule_type=schedule_type,
+            recurrence_pattern=pattern,
+            scheduled_at=scenarios.SERIES_START,
+            timezone=scenarios.ZONE,
+            job_config={"executor": "noop"},
+        )
+        services.schedule_pause(schedule=schedule, actor=user)
+        world.advance(timedelta(hours=6))
+        services.schedule_resume(schedule=schedule, actor=user)
+        # Right after the resume the user sets the start to 30 s ago (allowed).
+        start = world.now - timedelta(seconds=30)
+        schedule = services.schedule_update(schedule=schedule, actor=user, scheduled_at=start)
+
+        def fates() -> list:
+            entries = check_ledger(schedule.pk, start=scenarios.WORLD_START)
+            return [e.fate for e in entries if e.nominal == start]
+
+        armed = schedule.upcoming_runs(count=1) == [start]
+        before = fates()
+        world.advance(timedelta(minutes=5))
+        ran = Job.objects.filter(scheduled_job=schedule, scheduled_for=start).exists()
+        # Either it is a run (waiting, then succeeded) or it was held (withdrawn, never run).
+        assert (armed, before, ran) in [
+            (True, [ledger.WAITING], True),
+            (False, [ledger.WITHDRAWN], False),
+        ]
+        assert fates() == ([ledger.SUCCEEDED] if ran else [ledger.WITHDRAWN])
