@@ -4,11 +4,13 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinLengthValidator
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.db.models import F, Q
 
+from scheduler_site.fields import BoundedJSONField
 from scheduler_site.lib.validators import (
+    DESCRIPTION_MAX_LENGTH,
     validate_hex_color,
     validate_non_negative,
     validate_tags,
@@ -62,10 +64,14 @@ class Campaign(models.Model):
         related_name="+",
     )
     name = models.CharField(max_length=255, validators=[MinLengthValidator(1)])
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)],
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     color = models.CharField(max_length=7, default="#1E88E5", validators=[validate_hex_color])
-    tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    tags = BoundedJSONField(default=list, blank=True, validators=[validate_tags])
     target_job_count = models.PositiveIntegerField(null=True, blank=True)
     target_budget_usd = models.DecimalField(
         max_digits=12,

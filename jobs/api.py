@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 
 from jobs import selectors, services
 from jobs.models import Job, JobAttempt
+from scheduler_site.api.filters import UTCIsoDateTimeFilter
 from scheduler_site.api.scoping import WorkspaceScopedMixin
+from scheduler_site.lib.validators import validate_outbound_url
 from templates_lib.api import JobTemplateSerializer
 from templates_lib.models import JobTemplate
 from workspaces.selectors import membership_for, workspaces_for
@@ -82,14 +84,10 @@ class JobFilter(django_filters.FilterSet):
     campaign = django_filters.UUIDFilter(field_name="campaign_id")
     template = django_filters.UUIDFilter(field_name="template_id")
     scheduled_job = django_filters.UUIDFilter(field_name="scheduled_job_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    scheduled_after = django_filters.IsoDateTimeFilter(
-        field_name="scheduled_for", lookup_expr="gte"
-    )
-    scheduled_before = django_filters.IsoDateTimeFilter(
-        field_name="scheduled_for", lookup_expr="lt"
-    )
+    created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    scheduled_after = UTCIsoDateTimeFilter(field_name="scheduled_for", lookup_expr="gte")
+    scheduled_before = UTCIsoDateTimeFilter(field_name="scheduled_for", lookup_expr="lt")
 
     class Meta:
         model = Job
@@ -142,7 +140,9 @@ class TemplateUseSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=255, required=False)
     executor = serializers.CharField(required=False)
-    webhook_url = serializers.URLField(max_length=500, required=False)
+    webhook_url = serializers.URLField(
+        max_length=500, required=False, validators=[validate_outbound_url]
+    )
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):

@@ -141,7 +141,7 @@ class WebhookExecutor(Executor):
             webhook.SIGNATURE_HEADER: webhook.sign(body, job.workspace.webhook_secret),
         }
         try:
-            status, response_headers, raw = _post(target, body, headers)
+            status, response_headers, raw = post_to_target(target, body, headers)
         except TimeoutError:
             return ExecutionResult.retry("timed out waiting for the webhook")
         except ssl.SSLError as exc:
@@ -167,6 +167,9 @@ def _result_from_response(status: int, headers, raw: bytes) -> ExecutionResult:
         result, cost = _parse_success_body(raw)
         return ExecutionResult.success(http_status=status, result=result, cost_usd=cost)
     error = f"HTTP {status}: {raw[:500].decode('utf-8', 'replace')}"
+    if 300 <= status < 400:
+        location = webhook.truncate(headers.get("Location") or "", 300)
+        error = f"HTTP {status}: redirects are not followed (Location: {location or 'none'})"
     if verdict == webhook.RETRY:
         retry_after = webhook.parse_retry_after(headers.get("Retry-After"))
         return ExecutionResult.retry(error, http_status=status, retry_after=retry_after)
@@ -207,13 +210,20 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
         self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
 
 
-def _post(target: webhook.Target, body: bytes, headers: dict):
+def post_to_target(
+    target: webhook.Target, body: bytes, headers: dict, *, max_bytes: int = MAX_RESPONSE_BYTES
+):
+    """POST to the vetted, pinned address of ``target`` (``webhook.resolve_target``).
+
+    Every executor that sends a request uses this. http.client never follows a
+    redirect: a 3xx comes back as the answer and is recorded as a failure.
+    """
     cls = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = cls(target, settings.WEBHOOK_CONNECT_TIMEOUT, settings.WEBHOOK_READ_TIMEOUT)
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
-        raw = response.read(MAX_RESPONSE_BYTES)
+        raw = response.read(max_bytes)
         return response.status, response.headers, raw
     finally:
         connection.close()

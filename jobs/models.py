@@ -5,6 +5,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from scheduler_site.fields import BoundedJSONField
+
 
 class Job(models.Model):
     """One execution of a piece of work. Job rows are also the outbox.
@@ -69,7 +71,7 @@ class Job(models.Model):
     # a different version (the schedule was edited) cancels instead of running.
     schedule_version = models.PositiveIntegerField(null=True, blank=True)
     name = models.CharField(max_length=255)
-    config = models.JSONField(default=dict, blank=True)
+    config = BoundedJSONField(default=dict, blank=True)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

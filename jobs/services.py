@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from jobs import states, webhook
+from jobs import references, states, webhook
 from jobs.executors import (
     ExecutionResult,
     UnknownExecutor,
@@ -30,6 +30,7 @@ from jobs.executors import (
 )
 from jobs.models import Job, JobAttempt
 from jobs.signals import job_finished, job_pre_run
+from scheduler_site.lib.validators import validate_github_repository, validate_outbound_url
 
 if TYPE_CHECKING:
     from templates_lib.models import JobTemplate
@@ -59,12 +60,15 @@ def merge_config(*layers: dict) -> dict:
     return merged
 
 
-def validate_job_config(config: dict) -> None:
+def validate_job_config(config: dict, *, workspace_id) -> None:
     """The execution keys every job config must get right (template keys are
-    checked by the template's own rules where they come from)."""
+    checked by the template's own rules where they come from). Keys naming an
+    object must name one of ``workspace_id`` (``jobs.references``)."""
     if not isinstance(config, dict):
         raise ValidationError({"config": ["Config must be a JSON object."]})
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = {
+        key: [message] for key, message in references.reference_errors(workspace_id, config).items()
+    }
     executor = config.get("executor")
     if executor not in (None, "") and executor not in settings.JOB_EXECUTORS:
         errors["executor"] = [
@@ -72,10 +76,22 @@ def validate_job_config(config: dict) -> None:
         ]
     url = config.get("webhook_url")
     if url not in (None, ""):
+        # The outbound URL policy (scheduler_site/lib/outbound.py); the
+        # executor checks again, with DNS, when it sends.
         try:
             URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            errors["webhook_url"] = ["Enter an http:// or https:// URL."]
+            validate_outbound_url(url)
+        except ValidationError as exc:
+            errors["webhook_url"] = (
+                exc.messages if exc.code == "unsafe_url" else ["Enter an http:// or https:// URL."]
+            )
+    # github_dispatch puts the repository into the URL path: only "owner/name".
+    repository = config.get("repository")
+    if executor == "github_dispatch" and repository not in (None, ""):
+        try:
+            validate_github_repository(repository)
+        except ValidationError as exc:
+            errors["repository"] = exc.messages
     if errors:
         raise ValidationError(errors)
 
@@ -98,7 +114,7 @@ def job_create(
     max_retries: int | None = None,
     enqueue: bool = True,
 ) -> Job:
-    validate_job_config(config)
+    validate_job_config(config, workspace_id=workspace.pk)
     if max_retries is None:
         max_retries = _int_or(config.get("max_retries"), 3)
     job = Job(
@@ -353,6 +369,14 @@ def pre_run_veto(job: Job) -> str:
 
 
 def _execute(job: Job) -> ExecutionResult:
+    # Re-checked here: a config written past the API (admin, database) must not
+    # make an executor act with another workspace's objects or secrets.
+    foreign = references.reference_errors(job.workspace_id, job.config)
+    if foreign:
+        named = "; ".join(
+            f"{key}: {message} in this job's workspace" for key, message in foreign.items()
+        )
+        return ExecutionResult.fail(f"Refused, nothing was sent: {named}.")
     try:
         executor = get_executor(executor_name_for(job))
     except UnknownExecutor as exc:

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import random
-import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+
+# One outbound URL policy for every request the server makes; it lives in
+# scheduler_site.lib.outbound so workspaces and marketing use the same rules.
+from scheduler_site.lib.outbound import (  # noqa: F401 - re-exported
+    Resolver,
+    Target,
+    UnsafeTarget,
+    blocked_reason,
+    check_address,
+    is_public_address,
+    resolve_target,
+    system_resolver,
+)
 
 SIGNATURE_HEADER = "X-Signature"
 IDEMPOTENCY_HEADER = "X-Job-Id"
@@ -98,80 +107,9 @@ def backoff_seconds(
 
 
 # --- Target safety ----------------------------------------------------------------
-
-
-class UnsafeTarget(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Target:
-    scheme: str
-    host: str
-    port: int
-    path: str
-    address: str  # the vetted IP the request connects to
-
-
-Resolver = Callable[[str, int], list[str]]
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    return [info[4][0] for info in infos]
-
-
-def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
-def resolve_target(
-    url: str, *, allow_private: bool, resolver: Resolver = system_resolver
-) -> Target:
-    """Check the URL and pick the address to connect to.
-
-    Every address the name resolves to must be public (unless allowed), and
-    the request then connects to that checked address, so a DNS answer that
-    changes between the check and the request cannot redirect it inward.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeTarget(f"webhook URL must be http or https, not {parts.scheme or 'none'!r}")
-    if not parts.hostname:
-        raise UnsafeTarget("webhook URL has no host")
-    if parts.username or parts.password:
-        raise UnsafeTarget("webhook URL must not carry credentials")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise UnsafeTarget("webhook URL has an invalid port") from None
-    try:
-        addresses = resolver(parts.hostname, port)
-    except OSError as exc:
-        raise UnsafeTarget(f"cannot resolve {parts.hostname!r}: {exc}") from None
-    if not addresses:
-        raise UnsafeTarget(f"{parts.hostname!r} resolves to no address")
-    if not allow_private:
-        refused = [address for address in addresses if not is_public_address(address)]
-        if refused:
-            raise UnsafeTarget(
-                f"{parts.hostname!r} resolves to a private, loopback or link-local address "
-                f"({refused[0]}); set WEBHOOK_ALLOW_PRIVATE=true to allow it"
-            )
-    path = parts.path or "/"
-    if parts.query:
-        path = f"{path}?{parts.query}"
-    return Target(parts.scheme, parts.hostname, port, path, addresses[0])
+# Resolver, Target, UnsafeTarget, blocked_reason, check_address,
+# is_public_address, resolve_target and system_resolver are re-exported from
+# scheduler_site.lib.outbound (imported above) for the executors.
 
 
 def truncate(text: str, limit: int = 2000) -> str:

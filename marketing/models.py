@@ -5,12 +5,19 @@ import uuid
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from marketing.topoff import DAYS_PER_WEEK, MAX_POSTS_PER_WEEK, parse_schedule_times
-from scheduler_site.lib.validators import validate_metadata, validate_timezone
+from scheduler_site.fields import BoundedJSONField
+from scheduler_site.lib.validators import (
+    CONTENT_BODY_MAX_LENGTH,
+    validate_github_repository,
+    validate_metadata,
+    validate_outbound_url,
+    validate_timezone,
+)
 
 SECRET_SETTING_WORDS = ("token", "secret", "password")
 
@@ -25,8 +32,11 @@ def validate_schedule_times(value) -> None:
 def validate_channel_settings(value) -> None:
     validate_metadata(value)
     repository = value.get("repository")
-    if repository is not None and (not isinstance(repository, str) or repository.count("/") != 1):
-        raise ValidationError('settings.repository must look like "owner/repo".')
+    if repository is not None:
+        try:
+            validate_github_repository(repository)
+        except ValidationError as exc:
+            raise ValidationError(f"settings.repository: {exc.messages[0]}") from None
 
 
 def generate_wave_id() -> str:
@@ -67,7 +77,7 @@ class ChannelAccount(models.Model):
     schedule_timezone = models.CharField(
         max_length=64, default="UTC", validators=[validate_timezone]
     )
-    schedule_times = models.JSONField(
+    schedule_times = BoundedJSONField(
         default=list, blank=True, validators=[validate_schedule_times]
     )
     # The seed's one-minute overlap window: two posts closer than this conflict.
@@ -75,10 +85,10 @@ class ChannelAccount(models.Model):
         default=1, validators=[MaxValueValidator(7 * 24 * 60)]
     )
     executor = models.CharField(max_length=32, choices=Executor.choices, default=Executor.NOOP)
-    target_url = models.URLField(max_length=500, blank=True)
+    target_url = models.URLField(max_length=500, blank=True, validators=[validate_outbound_url])
     # Executor settings: github_dispatch reads repository, event_type and
     # github_token here. Secrets are never shown by the API or written to logs.
-    settings = models.JSONField(default=dict, blank=True, validators=[validate_channel_settings])
+    settings = BoundedJSONField(default=dict, blank=True, validators=[validate_channel_settings])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -163,7 +173,11 @@ class ContentItem(models.Model):
         related_name="content_items",
     )
     title = models.CharField(max_length=255)
-    body = models.TextField(blank=True)
+    body = models.TextField(
+        blank=True,
+        max_length=CONTENT_BODY_MAX_LENGTH,
+        validators=[MaxLengthValidator(CONTENT_BODY_MAX_LENGTH)],
+    )
     media_url = models.URLField(max_length=1000, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.READY)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -217,9 +231,9 @@ class Wave(models.Model):
         default=0, validators=[MinValueValidator(0), MaxValueValidator(30 * 24 * 3600)]
     )
     # Channel ids in the order given; staggered posts follow it.
-    channel_order = models.JSONField(default=list, blank=True)
+    channel_order = BoundedJSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
-    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
+    metadata = BoundedJSONField(default=dict, blank=True, validators=[validate_metadata])
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         null=True,

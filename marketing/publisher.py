@@ -20,10 +20,12 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from jobs import references
 from jobs.models import Job
 from jobs.services import enqueue_after_commit, job_create
 from marketing.models import ChannelAccount, Post, Wave
@@ -91,22 +93,32 @@ def _publish_claimed(posts: list[Post], *, now: datetime) -> int:
     )
     jobs = []
     for post in posts:
-        job = job_create(
-            workspace=post.workspace,
-            name=f"Publish '{post.content_item.title}' on {post.channel_account.name}",
-            config=publication_config(post),
-            # The worker asks marketing (job_pre_run) whether the post is still
-            # wanted before it runs, so a pause or cancel after this still holds.
-            trigger=Job.Trigger.PUBLICATION,
-            campaign=post.content_item.campaign,
-            scheduled_for=post.scheduled_for,
-            enqueue=False,
-        )
+        post.updated_at = now
+        try:
+            job = job_create(
+                workspace=post.workspace,
+                name=f"Publish '{post.content_item.title}' on {post.channel_account.name}",
+                config=publication_config(post),
+                # The worker asks marketing (job_pre_run) whether the post is still
+                # wanted before it runs, so a pause or cancel after this still holds.
+                trigger=Job.Trigger.PUBLICATION,
+                campaign=post.content_item.campaign,
+                scheduled_for=post.scheduled_for,
+                enqueue=False,
+            )
+        except ValidationError as error:
+            # A channel saved before a rule tightened (say, a target URL the
+            # outbound policy now refuses) fails its own post, not the batch.
+            post.status = Post.Status.FAILED
+            reason = " ".join(dict.fromkeys(error.messages))
+            post.error_message = f"Not sent: the channel's settings are invalid: {reason}"
+            continue
         post.job = job
         post.status = Post.Status.PUBLISHING
-        post.updated_at = now
         jobs.append(job)
-    Post.objects.bulk_update(posts, ["job", "status", "updated_at"])
+    Post.objects.bulk_update(posts, ["job", "status", "updated_at", "error_message"])
+    for wave_id in {p.wave_id for p in posts if p.wave_id and p.status == Post.Status.FAILED}:
+        wave_refresh_status(wave_id=wave_id)
     enqueue_after_commit(jobs)
     return len(posts)
 
@@ -198,7 +210,10 @@ def publication_veto(job: Job) -> str:
         post = (
             Post.objects.select_for_update(of=("self",))
             .select_related("channel_account", "workspace", "wave")
-            .filter(pk=(job.config or {}).get("marketing_post_id"))
+            .filter(
+                pk=references.as_uuid((job.config or {}).get("marketing_post_id")),
+                workspace_id=job.workspace_id,
+            )
             .first()
         )
         if post is None:

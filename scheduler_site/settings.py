@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "schedules",
     "marketing",
     "planner",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends web sessions older than the user's last "sign out everywhere".
+    "accounts.middleware.SignedOutEverywhereMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -142,6 +146,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The throttle backend refuses sign-ins while a limit below is reached; it never
+# authenticates anyone itself.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Reverse proxies in front of the app that append to X-Forwarded-For. 0 ignores
+# the header (the socket address is the client); N trusts the last N hops
+# (scheduler_site/lib/client_ip.py). DRF's NUM_PROXIES uses the same number.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Failed sign-ins allowed per username and per client address (API token
+# endpoint, login page and admin alike); further attempts get 429.
+SIGN_IN_THROTTLE_RATES = {
+    "username": env_rate("THROTTLE_SIGN_IN_USERNAME", "5/minute"),
+    "ip": env_rate("THROTTLE_SIGN_IN_IP", "20/minute"),
+}
 
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -183,15 +203,17 @@ if env_bool("USE_X_FORWARDED_PROTO", False):
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # JWT first: its Bearer challenge makes unauthenticated requests a 401.
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, also refusing tokens from before "sign out everywhere".
+        "accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every parser bounds JSON depth and size (scheduler_site/lib/json_limits.py).
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "scheduler_site.api.parsers.BoundedJSONParser",
         # Reads a JSON object sent with curl's default form content type.
         "scheduler_site.api.parsers.FormOrJSONObjectParser",
-        "rest_framework.parsers.MultiPartParser",
+        "scheduler_site.api.parsers.BoundedMultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "scheduler_site.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -208,12 +230,22 @@ REST_FRAMEWORK = {
         "get": env_rate("THROTTLE_GET", "100/minute"),
     },
     "EXCEPTION_HANDLER": "scheduler_site.api.errors.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30, minimum=1)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7, minimum=1)),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # A refresh token is good for one exchange: the answer carries a new one and
+    # the old is blacklisted.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a hash of the password hash: a password change ends them all.
+    "CHECK_REVOKE_TOKEN": True,
+    "CHECK_USER_IS_ACTIVE": True,
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.serializers.TokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.TokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Content calendar and scheduler API",
@@ -293,6 +325,8 @@ JOB_EXECUTORS = {
     "noop": "jobs.executors.NoopExecutor",
     "webhook": "jobs.executors.WebhookExecutor",
 }
+# Config keys naming another object (key -> (model label, noun)); apps add theirs.
+JOB_CONFIG_REFERENCES: dict[str, tuple[str, str]] = {}
 
 # Periodic tasks stored in the database (django-celery-beat), created or
 # updated by `manage.py setup_periodic_tasks`; staff can edit them in the admin.
@@ -312,6 +346,11 @@ SCHEDULE_CLOCK_SKEW_SECONDS = env_int("SCHEDULE_CLOCK_SKEW_SECONDS", 60, minimum
 LATE_AFTER_SECONDS = env_int("LATE_AFTER_SECONDS", 60, minimum=0)
 # django-celery-beat intervals are whole seconds: a sub-second DISPATCH_INTERVAL_SECONDS
 # ticks every second, and the lookahead above keeps runs on time.
+# Expired refresh tokens (and their blacklist rows) are pruned daily.
+PERIODIC_TASKS["accounts.flush-expired-tokens"] = {
+    "task": "accounts.tasks.flush_expired_tokens",
+    "crontab": "17 3 * * *",
+}
 PERIODIC_TASKS["dispatch-due-schedules"] = {
     "task": "schedules.dispatch_due",
     "every": max(1, round(DISPATCH_INTERVAL_SECONDS)),
@@ -334,6 +373,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 
 # --- Marketing (issue 5) ---------------------------------------------------------------
 JOB_EXECUTORS["github_dispatch"] = "marketing.executors.GithubDispatchExecutor"
+# Job config keys that name marketing objects; each must be of the Job's own
+# workspace (jobs/references.py), at create and again at run time.
+JOB_CONFIG_REFERENCES.update(
+    {
+        "channel_account_id": ("marketing.ChannelAccount", "channel"),
+        "marketing_post_id": ("marketing.Post", "post"),
+    }
+)
 # Days of planned slots the daily top-off keeps ahead (1-90).
 MARKETING_TOPOFF_DAYS = env_int("MARKETING_TOPOFF_DAYS", 28, minimum=1)
 # How often the publisher claims due posts, and how many per transaction.

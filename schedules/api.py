@@ -5,7 +5,7 @@ pause/resume (which acts on the campaign's schedules)."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import django_filters
 from django.conf import settings
@@ -53,7 +53,14 @@ class ScheduleInstantField(serializers.DateTimeField):
     def to_internal_value(self, value):
         if isinstance(value, datetime):
             return value
-        parsed = parse_datetime(str(value).strip()) if value not in (None, "") else None
+        try:
+            parsed = parse_datetime(str(value).strip()) if value not in (None, "") else None
+            if parsed is not None and not timezone.is_naive(parsed):
+                # PostgreSQL stores offsets only up to 15:59; the instant is what counts.
+                parsed = parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            # Well formed but out of range: minute 99, or past year 9999 in UTC.
+            parsed = None
         if parsed is None:
             self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
         return parsed
@@ -481,8 +488,11 @@ class ScheduledJobViewSet(WorkspaceScopedModelViewSet):
 
         200 when healthy; 503 when no dispatcher has run for three beat intervals or
         a run is due past its grace window and nothing has picked it up (a dead
-        man's switch for monitoring)."""
-        report = health.dispatcher_health(workspaces=workspaces_for(request.user))
+        man's switch for monitoring). Figures are counted over your workspaces;
+        staff see the installation's (global counts, dispatcher host and pid,
+        workers)."""
+        scope = None if request.user.is_staff else workspaces_for(request.user)
+        report = health.dispatcher_health(workspaces=scope)
         code = status.HTTP_200_OK if report["healthy"] else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response(report, status=code)
 

@@ -25,12 +25,19 @@ def beat_interval_seconds() -> int:
 
 def dispatcher_health(*, workspaces=None) -> dict:
     """The dispatcher's heartbeat, the dead man's switch, and the last 24 hours
-    of occurrences for ``workspaces`` (the caller's) and in total over them.
+    of occurrences.
+
+    ``workspaces=None`` is the installation's view, for staff: global counts,
+    the dispatcher's host and pid, the workers answering a ping. Given the
+    caller's ``workspaces`` (a tenant), every figure is counted over those
+    workspaces only and nothing names a machine or process.
 
     Unhealthy (the API answers 503) when no dispatcher ran within three beat
     intervals, or when a run is due past its grace window and nothing has
     picked it up: a schedule the dispatcher has not reached, or a dispatched
-    run no worker has started.
+    run no worker has started. That verdict is the installation's for everyone
+    (a stalled worker pool stalls every tenant), so a tenant's monitor works as
+    a dead man's switch too; only the figures behind it are scoped.
     """
     now = timezone.now()
     interval = beat_interval_seconds()
@@ -39,9 +46,18 @@ def dispatcher_health(*, workspaces=None) -> dict:
     beating = since_last is not None and since_last <= 3 * interval
     stuck = stuck_runs(now=now, floor_seconds=3 * interval)
     healthy = beating and not stuck["total"]
+    if workspaces is not None:
+        stuck = stuck_runs(now=now, floor_seconds=3 * interval, workspaces=workspaces)
     due = ScheduledJob.objects.filter(status=ScheduledJob.Status.ACTIVE, next_run_at__lte=now)
+    waiting = Job.objects.filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now),
+        status__in=[Job.Status.PENDING, Job.Status.QUEUED],
+    )
+    if workspaces is not None:
+        due = due.filter(workspace__in=workspaces)
+        waiting = waiting.filter(workspace__in=workspaces)
     oldest = due.order_by("next_run_at").values_list("next_run_at", flat=True).first()
-    return {
+    report = {
         "healthy": healthy,
         "status": "healthy"
         if healthy
@@ -49,35 +65,34 @@ def dispatcher_health(*, workspaces=None) -> dict:
         "checked_at": now,
         "dispatch_interval_seconds": settings.DISPATCH_INTERVAL_SECONDS,
         "beat_interval_seconds": interval,
-        "last_heartbeat": None
-        if last is None
-        else {
-            "ran_at": last.ran_at,
-            "claimed": last.claimed,
-            "jobs_created": last.jobs_created,
-            "duration_ms": last.duration_ms,
-            "hostname": last.hostname,
-            "pid": last.pid,
-        },
+        "last_heartbeat": None if last is None else {"ran_at": last.ran_at},
         "seconds_since_last_heartbeat": since_last,
         # How late the most overdue undispatched run is (0 when nothing is waiting).
         "lag_seconds": 0.0 if oldest is None else round((now - oldest).total_seconds(), 3),
         "due_backlog": due.count(),
-        "dispatches_last_minute": DispatcherHeartbeat.objects.filter(
-            ran_at__gte=now - timedelta(minutes=1)
-        ).count(),
         # Runs past their start time that no worker has picked up yet.
-        "jobs_waiting": Job.objects.filter(
-            Q(not_before__isnull=True) | Q(not_before__lte=now),
-            status__in=[Job.Status.PENDING, Job.Status.QUEUED],
-        ).count(),
-        "workers_seen": workers_seen(),
+        "jobs_waiting": waiting.count(),
         "stuck_runs": stuck,
         "late_after_seconds": settings.LATE_AFTER_SECONDS,
         "last_24h": occurrence_counts(
             workspaces=workspaces, start=now - timedelta(hours=24), now=now
         ),
     }
+    if workspaces is None:
+        # The installation's own figures: staff only.
+        if last is not None:
+            report["last_heartbeat"].update(
+                claimed=last.claimed,
+                jobs_created=last.jobs_created,
+                duration_ms=last.duration_ms,
+                hostname=last.hostname,
+                pid=last.pid,
+            )
+        report["dispatches_last_minute"] = DispatcherHeartbeat.objects.filter(
+            ran_at__gte=now - timedelta(minutes=1)
+        ).count()
+        report["workers_seen"] = workers_seen()
+    return report
 
 
 # --- the dead man's switch --------------------------------------------------------------
@@ -86,25 +101,27 @@ STUCK_SAMPLE = 1000
 DEFAULT_JOB_GRACE_SECONDS = 300
 
 
-def stuck_runs(*, now, floor_seconds: float) -> dict:
+def stuck_runs(*, now, floor_seconds: float, workspaces=None) -> dict:
     """Runs due past their grace window that nothing has picked up.
 
     ``schedules``: active schedules whose next run is that overdue (no
     dispatcher reached them); ``jobs``: dispatched runs no worker started.
     The grace is each schedule's own (at least ``floor_seconds``, a few beat
     intervals, so a busy tick is not an outage); the oldest ``STUCK_SAMPLE``
-    candidates are looked at.
+    candidates are looked at. ``workspaces`` narrows both to those workspaces.
     """
     floor = timedelta(seconds=floor_seconds)
-    overdue = (
-        ScheduledJob.objects.filter(status=ScheduledJob.Status.ACTIVE, next_run_at__lt=now - floor)
-        .order_by("next_run_at")
-        .values_list("next_run_at", "misfire_grace_seconds")[:STUCK_SAMPLE]
-    )
+    overdue = ScheduledJob.objects.filter(
+        status=ScheduledJob.Status.ACTIVE, next_run_at__lt=now - floor
+    ).order_by("next_run_at")
+    waiting = Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.QUEUED])
+    if workspaces is not None:
+        overdue = overdue.filter(workspace__in=workspaces)
+        waiting = waiting.filter(workspace__in=workspaces)
+    overdue = overdue.values_list("next_run_at", "misfire_grace_seconds")[:STUCK_SAMPLE]
     schedules = sum(1 for due, grace in overdue if due + max(floor, timedelta(seconds=grace)) < now)
     waiting = (
-        Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.QUEUED])
-        .filter(
+        waiting.filter(
             Q(not_before__lt=now - floor) | Q(not_before__isnull=True, created_at__lt=now - floor)
         )
         .order_by("not_before")

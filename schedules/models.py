@@ -6,10 +6,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
-from scheduler_site.lib.validators import validate_timezone
+from scheduler_site.fields import BoundedJSONField
+from scheduler_site.lib.validators import DESCRIPTION_MAX_LENGTH, validate_timezone
 
 # The smallest step of a stored datetime: "at or after t" is "after t - ONE_TICK".
 ONE_TICK = timedelta(microseconds=1)
@@ -124,7 +126,11 @@ class ScheduledJob(models.Model):
         related_name="scheduled_jobs",
     )
     name = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)],
+    )
     schedule_type = models.CharField(max_length=16, choices=ScheduleType.choices)
     scheduled_at = models.DateTimeField(help_text="First run (an instant, stored in UTC).")
     # The first run's wall time as typed, in `timezone` ("02:30" even on the day
@@ -140,7 +146,7 @@ class ScheduledJob(models.Model):
     recurrence_end_date = models.DateTimeField(null=True, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     max_runs = models.PositiveIntegerField(null=True, blank=True)
-    job_config = models.JSONField(default=dict, blank=True)
+    job_config = BoundedJSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     next_run_at = models.DateTimeField(null=True, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)

@@ -84,7 +84,7 @@ def _check_same_workspace(schedule: ScheduledJob) -> None:
 def _check_job_config(schedule: ScheduledJob) -> None:
     """The merged config must be runnable (known executor, a real webhook URL)."""
     try:
-        validate_job_config(schedule_job_config(schedule))
+        validate_job_config(schedule_job_config(schedule), workspace_id=schedule.workspace_id)
     except ValidationError as error:
         messages = (
             error.messages

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from campaigns.models import Campaign
+from scheduler_site.api.fields import JSONField
 from scheduler_site.api.scoping import WorkspaceRelatedField, WorkspaceScopedModelViewSet
 from scheduler_site.lib.validators import (
     normalize_country,
@@ -31,7 +32,7 @@ class JobTemplateSerializer(serializers.ModelSerializer):
         model=Campaign, name="campaign", source="campaign", required=False, allow_null=True
     )
     tags = serializers.ListField(child=serializers.JSONField(), required=False)
-    metadata = serializers.JSONField(required=False)
+    metadata = JSONField(required=False)
     max_retries = serializers.IntegerField(min_value=0, max_value=10, required=False)
     batch_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from campaigns.forms import TagsField
 from campaigns.models import Campaign
+from scheduler_site.fields import BoundedJSONFormField
 from scheduler_site.lib.validators import (
     normalize_country,
     normalize_hostname,
@@ -32,7 +33,7 @@ class TargetFieldsMixin:
 
 class JobTemplateForm(TargetFieldsMixin, forms.ModelForm):
     tags = TagsField()
-    metadata = forms.JSONField(
+    metadata = BoundedJSONFormField(
         required=False,
         initial=dict,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),

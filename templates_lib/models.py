@@ -3,11 +3,13 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from scheduler_site.fields import BoundedJSONField
 from scheduler_site.lib.validators import (
+    DESCRIPTION_MAX_LENGTH,
     validate_country,
     validate_hostname,
     validate_language,
@@ -49,7 +51,11 @@ class JobTemplate(models.Model):
         related_name="templates",
     )
     name = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)],
+    )
     publisher_domain = models.CharField(max_length=253, blank=True, validators=[validate_hostname])
     llm_provider = models.CharField(
         max_length=16, choices=LLMProvider.choices, default=LLMProvider.ANTHROPIC
@@ -66,10 +72,10 @@ class JobTemplate(models.Model):
     batch_size = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
+    metadata = BoundedJSONField(default=dict, blank=True, validators=[validate_metadata])
     use_count = models.PositiveIntegerField(default=0)
     is_favorite = models.BooleanField(default=False)
-    tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    tags = BoundedJSONField(default=list, blank=True, validators=[validate_tags])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

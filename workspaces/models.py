@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from scheduler_site.lib.validators import validate_timezone
+from scheduler_site.lib.validators import validate_outbound_url, validate_timezone
 
 
 def generate_webhook_secret() -> str:
@@ -28,7 +28,9 @@ class Workspace(models.Model):
     default_executor = models.CharField(
         max_length=32, choices=Executor.choices, default=Executor.NOOP
     )
-    default_webhook_url = models.URLField(max_length=500, blank=True)
+    default_webhook_url = models.URLField(
+        max_length=500, blank=True, validators=[validate_outbound_url]
+    )
     webhook_secret = models.CharField(max_length=128, default=generate_webhook_secret)
     # Workspace-wide publishing pause (marketing): nothing publishes while set.
     publishing_paused = models.BooleanField(default=False)

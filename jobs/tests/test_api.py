@@ -174,6 +174,19 @@ def test_the_job_list_filters_by_created_and_scheduled_ranges(api, workspace):
     assert ids({"created_after": (now - timedelta(days=1)).isoformat()}) == {str(soon.pk)}
 
 
+def test_a_range_filter_with_an_offset_postgresql_cannot_store_is_read_in_utc(api, workspace):
+    # +21:24 is a valid offset for Python, not for PostgreSQL (a DataError, a 500).
+    soon = JobFactory(workspace=workspace, scheduled_for=timezone.now() + timedelta(hours=1))
+
+    response = api.get("/api/v1/jobs", {"scheduled_after": "1134-10-21T20:44:47.22+21:24"})
+    assert response.status_code == 200, response.json()
+    assert [row["id"] for row in response.json()["results"]] == [str(soon.pk)]
+
+    response = api.get("/api/v1/jobs", {"created_before": "0001-01-01T00:00+05:00"})
+    assert response.status_code == 400
+    assert "created_before" in response.json()
+
+
 def test_the_job_list_orders_and_paginates(api, workspace):
     for n in range(3):
         JobFactory(workspace=workspace, name=f"job {n}")

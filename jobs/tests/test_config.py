@@ -41,7 +41,7 @@ def test_empty_and_missing_layers_are_ignored():
 
 def test_an_unknown_executor_is_refused_with_the_known_ones_named():
     with pytest.raises(ValidationError) as error:
-        validate_job_config({"executor": "carrier-pigeon"})
+        validate_job_config({"executor": "carrier-pigeon"}, workspace_id=None)
 
     message = error.value.message_dict["executor"][0]
     assert "carrier-pigeon" in message and "noop" in message and "webhook" in message
@@ -50,6 +50,6 @@ def test_an_unknown_executor_is_refused_with_the_known_ones_named():
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "not a url", "file:///etc/passwd"])
 def test_a_webhook_url_must_be_http_or_https(url):
     with pytest.raises(ValidationError) as error:
-        validate_job_config({"executor": "webhook", "webhook_url": url})
+        validate_job_config({"executor": "webhook", "webhook_url": url}, workspace_id=None)
 
     assert "webhook_url" in error.value.message_dict

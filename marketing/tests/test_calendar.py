@@ -155,3 +155,11 @@ def test_an_unencoded_offset_in_the_query_string_still_parses(api, workspace):
     response = calendar(api, workspace, start="2026-01-05T00:00:00+01:00", end="2026-01-06")
     assert response.status_code == 200
     assert list(response.json())[:2] == ["2026-01-04", "2026-01-05"]  # 23:00 UTC on the 4th
+
+
+def test_a_tenant_id_that_is_neither_id_nor_slug_is_a_404(api, workspace):
+    response = api.get(
+        CALENDAR,
+        {"tenant_id": "\x00\u00a0:", "start_date": "2026-01-05", "end_date": "2026-01-11"},
+    )
+    assert response.status_code == 404

@@ -8,6 +8,7 @@ workspace, so another workspace's campaign is "campaign not found".
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,16 +17,25 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from workspaces.models import Workspace
 from workspaces.selectors import default_workspace_for, membership_for, workspaces_for
 
+# Workspace.slug is a SlugField: ASCII letters, digits, hyphens and underscores.
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+
 
 def resolve_member_workspace(user, value) -> Workspace | None:
     """A workspace of the user's named by id or slug, else None."""
     if value in (None, ""):
         return None
     candidates = workspaces_for(user)
+    value = str(value)
     try:
-        return candidates.get(pk=uuid.UUID(str(value)))
+        return candidates.get(pk=uuid.UUID(value))
     except (ValueError, Workspace.DoesNotExist):
-        return candidates.filter(slug=str(value)).first()
+        pass
+    # Only a possible slug is looked up: anything else names no workspace (and
+    # a NUL byte would be a DataError on PostgreSQL, i.e. a 500).
+    if not SLUG_RE.fullmatch(value):
+        return None
+    return candidates.filter(slug=value).first()
 
 
 class WorkspaceRolePermission(permissions.BasePermission):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
+from scheduler_site.lib.client_ip import client_ip
+
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -23,6 +25,10 @@ class ActionRateThrottle(UserRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_ident(self, request) -> str:
+        # The same client address as the sign-in limits (TRUSTED_PROXY_COUNT).
+        return client_ip(request)
 
     def get_rate(self) -> str:
         # Read the settings now, not the class attribute DRF captured at import,

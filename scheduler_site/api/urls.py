@@ -10,6 +10,7 @@ from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.api import LogoutAllView, LogoutView
 from campaigns.api import CampaignViewSet
 from jobs.api import JobViewSet, TemplateUseView
 from marketing.api import (
@@ -46,6 +47,8 @@ router.register("marketing/waves", WaveViewSet, basename="marketing-wave")
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    re_path(r"^auth/logout/?$", LogoutView.as_view(), name="auth-logout"),
+    re_path(r"^auth/logout-all/?$", LogoutAllView.as_view(), name="auth-logout-all"),
     # Before the router so it wins over the template viewset's detail routes.
     re_path(
         r"^templates/(?P<pk>[0-9a-fA-F-]{36})/use/?$",

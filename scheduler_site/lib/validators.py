@@ -7,9 +7,17 @@ import re
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from scheduler_site.lib import outbound
 from scheduler_site.lib.countries import ISO_3166_ALPHA2
+from scheduler_site.lib.json_limits import (
+    MAX_JSON_VALUE_BYTES,
+    JSONLimitError,
+    check_depth,
+    too_big_message,
+)
 
 HEX_COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 HOSTNAME_RE = re.compile(
@@ -20,6 +28,10 @@ LANGUAGE_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 64
 MAX_METADATA_BYTES = 16 * 1024
+# Free text users type (README "Validation"): a description of a campaign, schedule or
+# template; the body of a content item (long enough for a blog post or newsletter).
+DESCRIPTION_MAX_LENGTH = 5_000
+CONTENT_BODY_MAX_LENGTH = 100_000
 
 
 def validate_timezone(value: str) -> None:
@@ -129,3 +141,36 @@ def validate_metadata(value) -> None:
 def validate_non_negative(value) -> None:
     if value is not None and Decimal(value) < 0:
         raise ValidationError("Must be zero or more.")
+
+
+def validate_outbound_url(value) -> None:
+    """Every URL the server will send requests to: the outbound policy's
+    save-time check (``scheduler_site.lib.outbound.check_url``; no DNS lookup,
+    the run-time check resolves and re-checks)."""
+    if value in (None, ""):
+        return
+    try:
+        outbound.check_url(value, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
+    except outbound.UnsafeTarget as exc:
+        raise ValidationError(f"This URL is refused: {exc}.", code="unsafe_url") from None
+
+
+def validate_github_repository(value) -> None:
+    message = outbound.github_repository_error(value)
+    if message:
+        raise ValidationError(message, code="invalid_repository")
+
+
+def validate_json_limits(value) -> None:
+    """A stored JSON value nests at most MAX_JSON_DEPTH deep and is at most
+    MAX_JSON_VALUE_BYTES long, so rendering or running it can never overflow."""
+    try:
+        check_depth(value)
+    except JSONLimitError as exc:
+        raise ValidationError(str(exc), code="json_too_deep") from None
+    size = len(json.dumps(value, separators=(",", ":"), default=str).encode())
+    if size > MAX_JSON_VALUE_BYTES:
+        raise ValidationError(
+            too_big_message(size, MAX_JSON_VALUE_BYTES),
+            code="json_too_large",
+        )

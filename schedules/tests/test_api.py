@@ -466,7 +466,7 @@ def test_status_is_healthy_right_after_a_dispatch_and_reports_the_backlog(
     body = response.json()
     assert body["healthy"] is True
     assert body["due_backlog"] == 0
-    assert body["last_heartbeat"]["claimed"] == 0
+    assert set(body["last_heartbeat"]) == {"ran_at"}  # no host, pid or global counts
 
     frozen_clock.move_to(NOW + timedelta(seconds=40))
     response = api.get("/api/v1/schedule/status")

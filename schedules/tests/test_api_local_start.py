@@ -131,3 +131,22 @@ def test_api_a_second_pass_start_is_the_first_run(before_fall, api, schedule_typ
     assert body["scheduled_local"] == "2026-11-01T01:30:00"
     assert body["next_run_at"] == "2026-11-01T06:30:00Z"
     assert body["next_runs"][0] == "2026-11-01T06:30:00Z"  # not 05:30Z, the first pass
+
+
+@pytest.mark.parametrize(
+    "scheduled_at",
+    [
+        "2027-03-14T12:99:00Z",  # well formed, minute out of range: a ValueError, was a 500
+        "9999-12-31T23:00:00-05:00",  # past year 9999 once in UTC
+    ],
+)
+def test_api_an_out_of_range_scheduled_at_is_a_400(before_spring, api, scheduled_at):
+    response = _create(api, scheduled_at=scheduled_at)
+    assert response.status_code == 400
+    assert "scheduled_at" in response.json()
+
+
+def test_api_an_offset_postgresql_cannot_store_is_kept_as_the_same_instant(before_spring, api):
+    response = _create(api, scheduled_at="2027-03-20T23:30:00+21:24")
+    assert response.status_code == 201, response.json()
+    assert response.json()["scheduled_at"] == "2027-03-20T02:06:00Z"

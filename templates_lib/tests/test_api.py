@@ -182,3 +182,37 @@ def test_list_narrows_to_one_of_my_workspaces(api, user, workspace, other_worksp
     assert names(f"workspace={team.slug}") == ["Team"]
     assert names(f"workspace={workspace.pk}") == ["Personal"]
     assert names(f"workspace={other_workspace.pk}") == []
+
+
+@pytest.mark.parametrize("format", ["multipart", "form"])
+def test_a_form_metadata_of_null_is_a_400_not_a_500(api, workspace, format):
+    # The JSON null is refused before parsing; the form value "null" only after.
+    template = JobTemplateFactory(workspace=workspace, metadata={"tone": "dry"})
+    if format == "form":
+        post = api.post(
+            URL, "name=T&metadata=null", content_type="application/x-www-form-urlencoded"
+        )
+        patch = api.patch(
+            f"{URL}/{template.pk}",
+            "metadata=null",
+            content_type="application/x-www-form-urlencoded",
+        )
+    else:
+        post = api.post(URL, {"name": "T", "metadata": "null"}, format="multipart")
+        patch = api.patch(f"{URL}/{template.pk}", {"metadata": "null"}, format="multipart")
+
+    for response in (post, patch):
+        assert response.status_code == 400, response.content
+        assert response.json()["metadata"] == ["This field may not be null."]
+    template.refresh_from_db()
+    assert template.metadata == {"tone": "dry"}
+
+
+def test_a_workspace_filter_that_cannot_be_a_slug_narrows_to_nothing(api, workspace):
+    # A NUL byte reached the slug lookup and PostgreSQL refused it (a 500).
+    JobTemplateFactory(workspace=workspace)
+
+    response = api.get(URL, {"workspace": "team\x00"})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []

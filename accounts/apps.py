@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "accounts"
+    verbose_name = "Accounts and sign-in"
+
+    def ready(self):
+        from accounts import schema, signals  # noqa: F401  registers receivers and schema extensions
