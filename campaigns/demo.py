@@ -34,13 +34,14 @@ DEMO_CAMPAIGNS = [
 def seed(*, workspace, user) -> None:
     now = timezone.now()
     for spec in DEMO_CAMPAIGNS:
-        Campaign.objects.get_or_create(
+        # Names are not unique: a user may have made campaigns with these
+        # names already (the seed's own Use Cases do), so "any exists" is enough.
+        if Campaign.objects.filter(workspace=workspace, name=spec["name"]).exists():
+            continue
+        Campaign.objects.create(
             workspace=workspace,
-            name=spec["name"],
-            defaults={
-                **spec,
-                "created_by": user,
-                "start_date": now - timedelta(days=7),
-                "end_date": now + timedelta(days=90),
-            },
+            **spec,
+            created_by=user,
+            start_date=now - timedelta(days=7),
+            end_date=now + timedelta(days=90),
         )

@@ -41,6 +41,8 @@ def seed(*, workspace, user) -> None:
             fields["campaign"] = Campaign.objects.filter(
                 workspace=workspace, name=campaign_name
             ).first()
-        JobTemplate.objects.get_or_create(
-            workspace=workspace, name=fields.pop("name"), defaults={**fields, "created_by": user}
-        )
+        name = fields.pop("name")
+        # Names are not unique: a template the user named the same counts.
+        if JobTemplate.objects.filter(workspace=workspace, name=name).exists():
+            continue
+        JobTemplate.objects.create(workspace=workspace, name=name, **fields, created_by=user)
