@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# Where SQLite, the embedded broker and the process manager's log live (settings: VAR_DIR).
+VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test lint format setup demo clean
 
@@ -21,13 +23,16 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/python manage.py seed_demo
 
-## Set up everything and run web + Celery worker + Celery beat (Ctrl-C stops all three).
+## Set up everything and run, supervised (supervisord.conf): the web server, the job
+## worker, the scheduler worker and Celery beat. A crashed process is restarted;
+## Ctrl-C stops them all.
 run: demo
 	@echo ""
 	@echo "  Open http://127.0.0.1:$(PORT)/  (demo login: demo / demo-password)"
 	@echo "  API docs: http://127.0.0.1:$(PORT)/api/docs/   Admin: http://127.0.0.1:$(PORT)/admin/"
 	@echo ""
-	PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	PORT=$(PORT) VAR_DIR="$(VAR_DIR)" PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/supervisord -n -c supervisord.conf
 
 ## Set up (or update) the virtualenv and run the whole test suite.
 test: $(STAMP)

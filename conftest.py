@@ -97,20 +97,21 @@ def celery_test_broker(tmp_path_factory):
     """The broker the test process and its worker subprocesses share.
 
     Autouse so that anything a test enqueues goes to the test broker (a
-    private folder on the embedded default), never to the developer's queue.
+    private SQLite broker file on the embedded default), never to the developer's queue.
     The value is a ``TestBroker``, or the ``WorkerUnavailable`` explaining why
     none could be set up (``celery_worker`` then skips or fails).
     """
     from scheduler_site.celery import app
     from scheduler_site.testing import WorkerUnavailable, configure_test_broker
 
-    saved = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}))
+    names = ("broker_url", "broker_read_url", "broker_write_url", "broker_transport_options")
+    saved = {name: app.conf.get(name) for name in names}
     try:
         broker = configure_test_broker(app, tmp_path_factory.mktemp("celery"))
     except WorkerUnavailable as exc:
         broker = exc
     yield broker
-    app.conf.broker_url, app.conf.broker_transport_options = saved
+    app.conf.update(saved)
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from accounts import signin
 from accounts.authentication import GENERATION_CLAIM, check_generation
 from accounts.services import current_generation
+from scheduler_site.api.serializers import Serializer, StrictFieldsMixin
 
 
-class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+class TokenObtainPairSerializer(StrictFieldsMixin, jwt_serializers.TokenObtainPairSerializer):
     @classmethod
     def get_token(cls, user):
         token = super().get_token(user)
@@ -40,7 +41,7 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         return data
 
 
-class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+class TokenRefreshSerializer(StrictFieldsMixin, jwt_serializers.TokenRefreshSerializer):
     """Refuses refresh tokens of deleted users, from before a password change
     or a sign-out everywhere; one refresh token is exchanged at most once."""
 
@@ -68,7 +69,7 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
             return super().validate(attrs)
 
 
-class LogoutSerializer(serializers.Serializer):
+class LogoutSerializer(Serializer):
     refresh = serializers.CharField(help_text="The refresh token to end.")
 
     def validate_refresh(self, value):

@@ -5,6 +5,10 @@ cache with an atomic increment (Redis in production), so parallel guesses
 from many web processes are all counted. While a counter is at its limit,
 every sign-in path (the API token endpoint, the login page, the admin) is
 refused before the password is even checked, with the seconds left.
+
+While the shared cache is unreachable the counters live in each process's
+memory (``scheduler_site/lib/fallback_cache.py``): the limits then hold per
+process instead of failing every sign-in or letting guesses through unlimited.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+
+from scheduler_site.lib.fallback_cache import fallback_cache
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Set on the request by the backend when it refused an attempt, so the page
@@ -48,7 +53,7 @@ def retry_after(username: str | None, ip: str | None) -> int | None:
     waits = []
     for kind, value, limit, duration in _subjects(username, ip):
         window = int(now // duration)
-        if (cache.get(_key(kind, value, window)) or 0) >= limit:
+        if (fallback_cache.get(_key(kind, value, window)) or 0) >= limit:
             waits.append(max(1, math.ceil((window + 1) * duration - now)))
     return max(waits) if waits else None
 
@@ -57,15 +62,15 @@ def record_failure(username: str | None, ip: str | None) -> None:
     now = time.time()
     for kind, value, _limit, duration in _subjects(username, ip):
         key = _key(kind, value, int(now // duration))
-        cache.add(key, 0, timeout=duration + 1)
+        fallback_cache.add(key, 0, timeout=duration + 1)
         try:
-            cache.incr(key)
+            fallback_cache.incr(key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=duration + 1)
+            fallback_cache.set(key, 1, timeout=duration + 1)
 
 
 def record_success(username: str | None) -> None:
     """A correct password clears its username's count (never the address's)."""
     now = time.time()
     for kind, value, _limit, duration in _subjects(username, None):
-        cache.delete(_key(kind, value, int(now // duration)))
+        fallback_cache.delete(_key(kind, value, int(now // duration)))

@@ -20,7 +20,7 @@ ones, e.g.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sched_bench \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/jobs_bench.py
 
-With no CELERY_BROKER_URL it uses the filesystem transport in a temp folder.
+With no CELERY_BROKER_URL it uses the embedded SQLite broker in a temp file.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from django.contrib import admin
 from campaigns import services
 from campaigns.lifecycle_admin import CampaignLifecycleAdminMixin
 from campaigns.models import Campaign
+from scheduler_site.lib.moments import ADMIN_DATE_OVERRIDES
 
 
 @admin.register(Campaign)
@@ -16,6 +17,7 @@ class CampaignAdmin(CampaignLifecycleAdminMixin, admin.ModelAdmin):
     readonly_fields = ["id", "created_at", "updated_at"]
     autocomplete_fields = ["workspace", "created_by"]
     date_hierarchy = "created_at"
+    formfield_overrides = ADMIN_DATE_OVERRIDES
 
     # Staff edits go through the same services as the API and the pages. The
     # form has already applied its fields; the service validates and saves.

@@ -11,6 +11,7 @@ from campaigns.lifecycle_api import LIFECYCLE_FIELDS, CampaignLifecycleMixin
 from campaigns.models import Campaign, validate_campaign_dates
 from campaigns.selectors import campaign_stats
 from scheduler_site.api.scoping import WorkspaceScopedModelViewSet
+from scheduler_site.api.serializers import ModelSerializer, Serializer
 from scheduler_site.lib.validators import normalize_tags
 
 WORKSPACE_PARAM = OpenApiParameter(
@@ -18,7 +19,7 @@ WORKSPACE_PARAM = OpenApiParameter(
 )
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ModelSerializer):
     workspace = serializers.UUIDField(
         source="workspace_id",
         required=False,
@@ -74,7 +75,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class CampaignStatsSerializer(serializers.Serializer):
+class CampaignStatsSerializer(Serializer):
     campaign_id = serializers.UUIDField()
     total_jobs = serializers.IntegerField()
     total_scheduled_jobs = serializers.IntegerField()

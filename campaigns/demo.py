@@ -4,10 +4,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from campaigns import services
 from campaigns.models import Campaign
+from scheduler_site.demo import ensure_demo_row
 
+# "key" is the row's demo identity (scheduler_site/demo.py); the name is only a label.
 DEMO_CAMPAIGNS = [
     {
+        "key": "forbes",
         "name": "Forbes Publisher Campaign",
         "description": "All Forbes content generation",
         "color": "#1E88E5",
@@ -16,6 +20,7 @@ DEMO_CAMPAIGNS = [
         "target_budget_usd": "500.00",
     },
     {
+        "key": "client-a",
         "name": "Client A - SEO Campaign",
         "description": "Weekly SEO posts for Client A",
         "color": "#FF5733",
@@ -23,6 +28,7 @@ DEMO_CAMPAIGNS = [
         "target_job_count": 12,
     },
     {
+        "key": "client-b",
         "name": "Client B - Content Marketing",
         "description": "Daily content for Client B",
         "color": "#33AA57",
@@ -34,14 +40,18 @@ DEMO_CAMPAIGNS = [
 def seed(*, workspace, user) -> None:
     now = timezone.now()
     for spec in DEMO_CAMPAIGNS:
-        # Names are not unique: a user may have made campaigns with these
-        # names already (the seed's own Use Cases do), so "any exists" is enough.
-        if Campaign.objects.filter(workspace=workspace, name=spec["name"]).exists():
-            continue
-        Campaign.objects.create(
+        fields = dict(spec)
+        key = fields.pop("key")
+        ensure_demo_row(
+            Campaign,
             workspace=workspace,
-            **spec,
-            created_by=user,
-            start_date=now - timedelta(days=7),
-            end_date=now + timedelta(days=90),
+            key=f"campaign:{key}",
+            create=lambda pk, fields=fields: services.campaign_create(
+                id=pk,
+                workspace=workspace,
+                created_by=user,
+                start_date=now - timedelta(days=7),
+                end_date=now + timedelta(days=90),
+                **fields,
+            ),
         )

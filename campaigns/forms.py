@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from campaigns.models import Campaign
 from campaigns.services import refuse_archived_campaigns
+from scheduler_site.lib.moments import validate_moment
 from scheduler_site.lib.validators import normalize_tags
 from scheduler_site.pages import join_tags, parse_tags
 
@@ -37,6 +38,12 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class BoundedDateTimeField(forms.DateTimeField):
+    """A page form's date and time, in the years every date lives in (lib/moments.py)."""
+
+    default_validators = [validate_moment]
+
+
 class CampaignForm(forms.ModelForm):
     tags = TagsField()
 
@@ -59,6 +66,7 @@ class CampaignForm(forms.ModelForm):
             "start_date": LocalDateTimeInput(),
             "end_date": LocalDateTimeInput(),
         }
+        field_classes = {"start_date": BoundedDateTimeField, "end_date": BoundedDateTimeField}
         labels = {
             "target_job_count": "Target jobs",
             "target_budget_usd": "Target budget (USD)",

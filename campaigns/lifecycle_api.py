@@ -8,6 +8,8 @@ duplicate, archive, unarchive and GET children. The rules live in
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -18,6 +20,8 @@ from rest_framework.response import Response
 
 from campaigns import lifecycle, services
 from campaigns.models import Campaign
+from scheduler_site.api.serializers import Serializer
+from scheduler_site.lib.moments import validate_moment
 from scheduler_site.lib.validators import validate_timezone
 from schedules import recurrence
 
@@ -39,16 +43,27 @@ NEW_CAMPAIGN_FIELDS = (
 
 
 def _parse_instant(value: str, timezone_name: str, field: str):
-    """An ISO date-time; without an offset it is wall time in the campaign's zone."""
+    """An ISO date-time; without an offset it is wall time in the campaign's zone.
+    Its year, as typed and in UTC, is in the product's range (lib/moments.py)."""
     try:
-        return recurrence.parse_local_start(value, timezone_name)
+        typed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        typed = None
+    try:
+        if typed is not None:
+            validate_moment(typed)
+        instant = recurrence.parse_local_start(value, timezone_name)
+        validate_moment(instant)
     except recurrence.RecurrenceError:
         raise serializers.ValidationError(
             {field: [f"'{value}' is not a date and time such as '2026-12-01T09:00:00'."]}
         ) from None
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({field: exc.messages}) from None
+    return instant
 
 
-class RecurrenceInputSerializer(serializers.Serializer):
+class RecurrenceInputSerializer(Serializer):
     type = serializers.ChoiceField(choices=Campaign.RecurrenceType.choices)
     pattern = serializers.CharField(
         required=False,
@@ -72,15 +87,22 @@ class RecurrenceInputSerializer(serializers.Serializer):
         return attrs
 
 
-class CampaignScheduleSerializer(serializers.Serializer):
-    campaign = serializers.UUIDField(
+class CampaignScheduleSerializer(Serializer):
+    # The new campaign's fields are checked by the campaign serializer.
+    also_accepts = tuple(name for name in NEW_CAMPAIGN_FIELDS if name != "name")
+
+    campaign_id = serializers.UUIDField(
         required=False, help_text="The campaign to schedule; omit it and give a name to create one."
+    )
+    campaign = serializers.UUIDField(
+        required=False,
+        help_text="The original name of `campaign_id`, still accepted; send one of the two.",
     )
     name = serializers.CharField(
         required=False,
         max_length=255,
         help_text=(
-            "Without `campaign`: create a campaign with this name (and any of description, "
+            "Without `campaign_id`: create a campaign with this name (and any of description, "
             "color, tags, target_job_count, target_budget_usd, start_date, end_date, workspace)."
         ),
     )
@@ -93,9 +115,15 @@ class CampaignScheduleSerializer(serializers.Serializer):
     recurrence = RecurrenceInputSerializer(required=False, allow_null=True)
 
     def validate(self, attrs):
-        if not attrs.get("campaign") and not attrs.get("name"):
+        if "campaign" in attrs:
+            if "campaign_id" in attrs:
+                raise serializers.ValidationError(
+                    {"campaign_id": ["Give campaign_id or campaign (its older name), not both."]}
+                )
+            attrs["campaign_id"] = attrs.pop("campaign")
+        if not attrs.get("campaign_id") and not attrs.get("name"):
             raise serializers.ValidationError(
-                {"campaign": ["Give the campaign to schedule, or a name to create one."]}
+                {"campaign_id": ["Give the campaign to schedule, or a name to create one."]}
             )
         return attrs
 
@@ -107,7 +135,7 @@ class CampaignScheduleSerializer(serializers.Serializer):
         return value
 
 
-class CampaignDuplicateSerializer(serializers.Serializer):
+class CampaignDuplicateSerializer(Serializer):
     name = serializers.CharField(
         required=False, allow_blank=True, max_length=255, help_text="Default: '<name> (copy)'."
     )
@@ -149,8 +177,8 @@ class CampaignLifecycleMixin:
         payload = CampaignScheduleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        if data.get("campaign"):
-            campaign = get_object_or_404(self.get_queryset(), pk=data["campaign"])
+        if data.get("campaign_id"):
+            campaign = get_object_or_404(self.get_queryset(), pk=data["campaign_id"])
             self.check_object_permissions(request, campaign)
             with transaction.atomic():
                 campaign = self._schedule(campaign, data)

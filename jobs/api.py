@@ -5,23 +5,24 @@ from __future__ import annotations
 import django_filters
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobs import selectors, services
+from jobs import retries, selectors, services
 from jobs.models import Job, JobAttempt
 from scheduler_site.api.filters import UTCIsoDateTimeFilter
 from scheduler_site.api.scoping import WorkspaceScopedMixin
+from scheduler_site.api.serializers import ModelSerializer, Serializer
 from scheduler_site.lib.validators import validate_outbound_url
 from templates_lib.api import JobTemplateSerializer
 from templates_lib.models import JobTemplate
 from workspaces.selectors import membership_for, workspaces_for
 
 
-class JobAttemptSerializer(serializers.ModelSerializer):
+class JobAttemptSerializer(ModelSerializer):
     class Meta:
         model = JobAttempt
         fields = [
@@ -35,7 +36,7 @@ class JobAttemptSerializer(serializers.ModelSerializer):
         ]
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(ModelSerializer):
     workspace = serializers.UUIDField(source="workspace_id", read_only=True)
     campaign_id = serializers.UUIDField(read_only=True)
     template_id = serializers.UUIDField(read_only=True)
@@ -70,12 +71,25 @@ class JobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RetryWaitSerializer(Serializer):
+    attempt = serializers.IntegerField()
+    wait_min_seconds = serializers.FloatField()
+    wait_max_seconds = serializers.FloatField()
+
+
 class JobDetailSerializer(JobSerializer):
     attempt_log = JobAttemptSerializer(many=True, read_only=True)
+    retry_schedule = serializers.SerializerMethodField(
+        help_text="The wait before each retry after a failed attempt (a band: the jitter)."
+    )
 
     class Meta(JobSerializer.Meta):
-        fields = [*JobSerializer.Meta.fields, "attempt_log"]
+        fields = [*JobSerializer.Meta.fields, "retry_schedule", "attempt_log"]
         read_only_fields = fields
+
+    @extend_schema_field(RetryWaitSerializer(many=True))
+    def get_retry_schedule(self, job: Job) -> list[dict]:
+        return retries.planned_waits(config=job.config, max_retries=job.max_retries)
 
 
 class JobFilter(django_filters.FilterSet):
@@ -131,7 +145,7 @@ class JobViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
         return Response(JobDetailSerializer(job).data)
 
 
-class TemplateUseSerializer(serializers.Serializer):
+class TemplateUseSerializer(Serializer):
     """Overrides for one use: any template config field, plus execution keys.
 
     Template fields are validated by the template serializer's own rules, so
@@ -180,7 +194,7 @@ def _check_model_rules(template: JobTemplate, overrides: dict) -> None:
     """Run the template model's validators on the merged values (metadata size...)."""
     merged = services.merge_config(template.as_config(), overrides)
     candidate = JobTemplate(
-        **{key: merged[key] for key in JobTemplate.CONFIG_FIELDS}, workspace=template.workspace
+        **{key: merged.get(key) for key in JobTemplate.CONFIG_FIELDS}, workspace=template.workspace
     )
     exclude = [f.name for f in JobTemplate._meta.fields if f.name not in JobTemplate.CONFIG_FIELDS]
     candidate.clean_fields(exclude=exclude)

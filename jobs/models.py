@@ -194,3 +194,25 @@ class JobAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.job_id}: {self.outcome}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A live Celery worker (main process), beating every few seconds.
+
+    A run whose worker has stopped beating is no longer "going": the sweeper
+    takes it back within seconds instead of waiting for the broker's
+    visibility timeout or the job timeout (``jobs.liveness``).
+    """
+
+    node = models.CharField(max_length=255)
+    worker_pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["node", "worker_pid"], name="worker_heartbeat_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node}:{self.worker_pid}"

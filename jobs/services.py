@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -16,11 +17,11 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from jobs import references, states, webhook
+from jobs import liveness, references, retries, states, webhook
 from jobs.executors import (
     ExecutionResult,
     UnknownExecutor,
@@ -28,7 +29,8 @@ from jobs.executors import (
     executor_names,
     get_executor,
 )
-from jobs.models import Job, JobAttempt
+from jobs.liveness import Holder
+from jobs.models import Job, JobAttempt, WorkerHeartbeat
 from jobs.signals import job_finished, job_pre_run
 from scheduler_site.lib.validators import validate_github_repository, validate_outbound_url
 
@@ -42,6 +44,8 @@ SCHEDULE_TRIGGERS = Job.SERIES_TRIGGERS
 # may still claim its job.
 CLOCK_SKEW = timedelta(seconds=2)
 SWEEP_BATCH = 1000
+# A queued job is re-sent for a dead worker only once it has sat this long.
+RESEND_SETTLE_SECONDS = 5
 ERROR_LIMIT = 2000
 
 
@@ -85,6 +89,9 @@ def validate_job_config(config: dict, *, workspace_id) -> None:
             errors["webhook_url"] = (
                 exc.messages if exc.code == "unsafe_url" else ["Enter an http:// or https:// URL."]
             )
+    backoff_error = retries.validate_backoff(config.get("retry_backoff_seconds"))
+    if backoff_error:
+        errors["retry_backoff_seconds"] = [backoff_error]
     # github_dispatch puts the repository into the URL path: only "owner/name".
     repository = config.get("repository")
     if executor == "github_dispatch" and repository not in (None, ""):
@@ -116,7 +123,7 @@ def job_create(
 ) -> Job:
     validate_job_config(config, workspace_id=workspace.pk)
     if max_retries is None:
-        max_retries = _int_or(config.get("max_retries"), 3)
+        max_retries = retries.max_retries_from(config)
     job = Job(
         workspace=workspace,
         name=name[:255],
@@ -273,23 +280,50 @@ def worker_identity(node: str, worker_pid: int) -> str:
 
 
 def job_claim(*, job_id, worker_id: str) -> Job | None:
-    """Take the job for this process; None when someone else has it or it is done."""
+    """Take the job for this process; None when someone else has it or it is done.
+
+    Retried through a database outage. The claim writes its own ``started_at``,
+    so a retry after a commit whose answer was lost recognises the claim as
+    its own instead of finding the job "running" and giving up.
+    """
     now = timezone.now()
     sources = states.require_legal((Job.Status.PENDING, Job.Status.QUEUED), Job.Status.RUNNING)
-    claimed = (
-        Job.objects.filter(pk=job_id, status__in=sources)
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + CLOCK_SKEW))
-        .update(
-            status=Job.Status.RUNNING,
-            started_at=now,
-            finished_at=None,
-            attempts=F("attempts") + 1,
-            claimed_by=worker_id,
+
+    def claim() -> bool:
+        taken = (
+            Job.objects.filter(pk=job_id, status__in=sources)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + CLOCK_SKEW))
+            .update(
+                status=Job.Status.RUNNING,
+                started_at=now,
+                finished_at=None,
+                attempts=F("attempts") + 1,
+                claimed_by=worker_id,
+            )
         )
-    )
-    if claimed:
+        return bool(taken) or _claimed_by_me(job_id, worker_id=worker_id, started_at=now)
+
+    if _with_db_retry(claim, what=f"claim job {job_id}"):
         return Job.objects.select_related("workspace", "scheduled_job").get(pk=job_id)
     return None
+
+
+def _claimed_by_me(job_id, *, worker_id: str, started_at) -> bool:
+    return Job.objects.filter(
+        pk=job_id, status=Job.Status.RUNNING, claimed_by=worker_id, started_at=started_at
+    ).exists()
+
+
+def still_held(job: Job, *, worker_id: str) -> bool:
+    """Claim fencing: this process still holds this attempt of the job.
+
+    False once the sweeper or another worker took the job over (this worker
+    was frozen or cut off past its heartbeat); checked right before the
+    executor acts, so a resumed process does not run a job twice.
+    """
+    return Job.objects.filter(
+        pk=job.pk, status=Job.Status.RUNNING, claimed_by=worker_id, attempts=job.attempts
+    ).exists()
 
 
 def job_run(
@@ -311,13 +345,26 @@ def job_run(
         job = job_claim(job_id=job_id, worker_id=worker_id)
     if job is None:
         return "not claimed"
-    reason = withdrawal_reason(job) or pre_run_veto(job)
+    reason = _with_db_retry(
+        lambda: withdrawal_reason(job) or pre_run_veto(job), what=f"check job {job.pk}"
+    )
     if reason:
-        _finish(job, Job.Status.CANCELLED, worker_id=worker_id, last_error=reason)
+        _with_db_retry(
+            lambda: _finish(job, Job.Status.CANCELLED, worker_id=worker_id, last_error=reason),
+            what=f"cancel job {job.pk}",
+        )
         return "cancelled"
+    if not _with_db_retry(
+        lambda: still_held(job, worker_id=worker_id), what=f"check job {job.pk} is still held"
+    ):
+        logger.warning("job %s was taken over before it ran here; not running it", job.pk)
+        return "taken over"
     started = timezone.now()
     result = _execute(job)
-    return _record_outcome(job, result, started=started, worker_id=worker_id)
+    return _with_db_retry(
+        lambda: _record_outcome(job, result, started=started, worker_id=worker_id),
+        what=f"record the outcome of job {job.pk}",
+    )
 
 
 def withdrawal_reason(job: Job) -> str:
@@ -361,6 +408,8 @@ def pre_run_veto(job: Job) -> str:
     """
     # send_robust logs a crashing receiver with its traceback.
     for _receiver, answer in job_pre_run.send_robust(sender=Job, job=job):
+        if isinstance(answer, (OperationalError, InterfaceError)):
+            raise answer  # the database is away: check again, do not cancel for it
         if isinstance(answer, Exception):
             return f"Cancelled: a pre-run check failed ({answer.__class__.__name__})."
         if isinstance(answer, str) and answer.strip():
@@ -409,9 +458,7 @@ def _record_outcome(job: Job, result: ExecutionResult, *, started, worker_id: st
         )
         return "succeeded" if moved else "lost"
     if result.outcome == webhook.RETRY and job.attempts <= job.max_retries:
-        delay = webhook.backoff_seconds(
-            job.attempts, retry_after=result.retry_after, base=settings.JOB_RETRY_BACKOFF_SECONDS
-        )
+        delay = retries.delay_after(job.attempts, config=job.config, retry_after=result.retry_after)
         not_before = finished + timedelta(seconds=delay)
         with transaction.atomic():
             moved = _move(
@@ -464,6 +511,11 @@ def _finish(
             **fields,
         )
         if not moved:
+            if Job.objects.filter(
+                pk=job.pk, status=target, claimed_by=worker_id, attempts=job.attempts
+            ).exists():
+                # A retry after a commit whose answer was lost: already recorded.
+                return True
             logger.warning("job %s was no longer ours when it finished (timed out?)", job.pk)
             return False
         if attempt:
@@ -473,14 +525,6 @@ def _finish(
 
 
 # --- Lost workers -------------------------------------------------------------------------
-
-
-def _parse_identity(identity: str) -> tuple[str, int, int] | None:
-    try:
-        node, worker_pid, process_pid = identity.rsplit(":", 2)
-        return node, int(worker_pid), int(process_pid)
-    except ValueError:
-        return None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -501,22 +545,28 @@ def _take_over_if_abandoned(
     - Same node, and the process that claimed it is gone (a pool child was
       killed and reject_on_worker_lost sent the message back): yes.
     - Another node, the broker marked the message redelivered (acks_late and
-      the visibility timeout passed) and that node does not answer a ping: yes.
+      the visibility timeout passed) and that node has stopped beating or
+      does not answer a ping: yes.
     - Anything else is a duplicate delivery of a job still running: no.
     """
     job = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).first()
     if job is None:
         return False
-    theirs, mine = _parse_identity(job.claimed_by), _parse_identity(worker_id)
+    theirs, mine = Holder.parse(job.claimed_by), Holder.parse(worker_id)
     if theirs is None or mine is None:
         return False
-    if theirs[0] == mine[0]:
-        if _pid_alive(theirs[2]) and _pid_alive(theirs[1]):
+    if theirs.node == mine.node:
+        if _pid_alive(theirs.process_pid) and _pid_alive(theirs.worker_pid):
             return False
         return _requeue_lost(job, reason="the worker process running it died")
-    if not redelivered or node_alive is None or node_alive(theirs[0]):
+    if not redelivered:
         return False
-    return _requeue_lost(job, reason=f"worker {theirs[0]} stopped answering while running it")
+    # A stale heartbeat settles it; otherwise (just killed, or no heartbeat
+    # row) the node's own silence to a ping does.
+    state = liveness.liveness()
+    if theirs.worker not in state.stale and (node_alive is None or node_alive(theirs.node)):
+        return False
+    return _requeue_lost(job, reason=f"worker {theirs.node} stopped answering while running it")
 
 
 def jobs_recover_lost(*, node: str, worker_pid: int) -> int:
@@ -525,10 +575,10 @@ def jobs_recover_lost(*, node: str, worker_pid: int) -> int:
     recovered = 0
     running = Job.objects.filter(status=Job.Status.RUNNING, claimed_by__startswith=f"{node}:")
     for job in running[:SWEEP_BATCH]:
-        parsed = _parse_identity(job.claimed_by)
-        if parsed is None or parsed[0] != node or parsed[1] == worker_pid:
+        holder = Holder.parse(job.claimed_by)
+        if holder is None or holder.node != node or holder.worker_pid == worker_pid:
             continue
-        if _pid_alive(parsed[1]):
+        if _pid_alive(holder.worker_pid):
             continue
         if _requeue_lost(
             job, reason="the worker running it stopped (restarted worker recovered it)"
@@ -536,6 +586,62 @@ def jobs_recover_lost(*, node: str, worker_pid: int) -> int:
             recovered += 1
             publish([(job.pk, None)])
     return recovered
+
+
+def jobs_recover_abandoned(*, now: datetime | None = None) -> int:
+    """Take back the runs of workers that stopped beating, within seconds.
+
+    Their running jobs are requeued (the lost attempt recorded) and sent
+    again; the due jobs still queued are sent again too, since the dead
+    worker may have prefetched them and the broker would hand them back only
+    after its visibility timeout. A duplicate message is harmless: the claim
+    is conditional. Each dead worker is handled once (its row is removed; a
+    frozen worker that wakes up beats again and is judged afresh).
+    """
+    now = now or timezone.now()
+    state = liveness.liveness(now)
+    if not state.stale or not state.trustworthy:
+        return 0
+    held_by_dead = Q()
+    for node, worker_pid in state.stale:
+        held_by_dead |= Q(claimed_by__startswith=f"{node}:{worker_pid}:")
+    recovered = 0
+    for job in Job.objects.filter(held_by_dead, status=Job.Status.RUNNING)[:SWEEP_BATCH]:
+        holder = Holder.parse(job.claimed_by)
+        if (
+            holder
+            and holder.worker in state.stale
+            and _requeue_lost(job, reason=f"worker {holder.node} stopped beating while running it")
+        ):
+            publish([(job.pk, None)])
+            recovered += 1
+    resent = _resend_due_queued(now)
+    cutoff = now - timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    for node, worker_pid in state.stale:
+        WorkerHeartbeat.objects.filter(
+            node=node, worker_pid=worker_pid, last_seen__lt=cutoff
+        ).delete()
+    logger.warning(
+        "worker(s) %s stopped beating: %d running job(s) taken back, %d queued job(s) re-sent",
+        ", ".join(sorted(node for node, _ in state.stale)),
+        recovered,
+        resent,
+    )
+    return recovered
+
+
+def _resend_due_queued(now: datetime) -> int:
+    settle = now - timedelta(seconds=RESEND_SETTLE_SECONDS)
+    rows = list(
+        Job.objects.filter(status=Job.Status.QUEUED, queued_at__lt=settle)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lt=settle))
+        .order_by()
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    sent = publish([(pk, None) for pk in rows]) if rows else []
+    if sent:
+        Job.objects.filter(pk__in=sent, status=Job.Status.QUEUED).update(queued_at=timezone.now())
+    return len(sent)
 
 
 def _requeue_lost(job: Job, *, reason: str) -> bool:
@@ -576,9 +682,14 @@ def _record_lost_attempt(job: Job, *, error: str, now) -> None:
 
 
 def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Re-send jobs the broker never got (or lost) and fail jobs stuck running."""
+    """Take back dead workers' runs, re-send jobs the broker never got (or
+    lost) and fail jobs stuck running."""
     now = now or timezone.now()
-    return {"requeued": _resend_stale(now), "timed_out": _fail_timed_out(now)}
+    return {
+        "abandoned": jobs_recover_abandoned(now=now),
+        "requeued": _resend_stale(now),
+        "timed_out": _fail_timed_out(now),
+    }
 
 
 def _resend_stale(now: datetime) -> int:
@@ -638,6 +749,28 @@ def _fail_timed_out(now: datetime) -> int:
 # --- Helpers ------------------------------------------------------------------------------------
 
 
+def _with_db_retry(action: Callable, *, what: str):
+    """Run a worker-side write, retrying through a database outage.
+
+    A run whose outcome the worker could not record would stay "running"
+    until the job timeout and hold its schedule's next runs back; instead the
+    worker keeps trying for JOB_DB_RETRY_SECONDS. Inside a caller's
+    transaction (tests, eager mode) nothing can be retried: errors go up.
+    """
+    deadline = time.monotonic() + settings.JOB_DB_RETRY_SECONDS
+    delay = 0.5
+    while True:
+        try:
+            return action()
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block or time.monotonic() + delay > deadline:
+                raise
+            logger.warning("database unavailable, will retry to %s: %s", what, exc)
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
 def _move(job_id, *, sources: tuple, target: str, extra: Q | None = None, **fields) -> bool:
     states.require_legal(tuple(sources), target)
     queryset = Job.objects.filter(pk=job_id, status__in=sources)
@@ -667,10 +800,3 @@ def _jsonable(value):
         if isinstance(value, (dict, list, str, int, float, bool)) or value is None
         else str(value)
     )
-
-
-def _int_or(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default

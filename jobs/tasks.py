@@ -6,9 +6,9 @@ import logging
 import os
 
 from celery import shared_task
-from celery.signals import worker_init, worker_ready
+from celery.signals import worker_init, worker_ready, worker_shutdown
 
-from jobs import services
+from jobs import liveness, services
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,29 @@ _WORKER_PID = os.getpid()
 def _remember_worker_pid(**kwargs):
     global _WORKER_PID
     _WORKER_PID = os.getpid()
+
+
+_heartbeat: dict = {}
+
+
+@worker_ready.connect
+def _start_heartbeat(sender=None, **kwargs):
+    node = getattr(sender, "hostname", None)
+    if node:
+        _heartbeat.update(
+            node=node, stop=liveness.start_heartbeat(node=node, worker_pid=_WORKER_PID)
+        )
+
+
+@worker_shutdown.connect
+def _stop_heartbeat(**kwargs):
+    if not _heartbeat:
+        return
+    _heartbeat["stop"].set()
+    try:
+        liveness.forget(node=_heartbeat["node"], worker_pid=_WORKER_PID)
+    except Exception:  # a clean stop must not fail for an unreachable database
+        logger.warning("could not remove this worker's heartbeat; it goes stale instead")
 
 
 @worker_ready.connect

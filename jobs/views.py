@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
-from jobs import services
+from jobs import retries, services
 from jobs.models import Job
 from scheduler_site.pages import (
     can_write,
@@ -74,6 +74,9 @@ def job_detail(request, pk):
     context = {
         "job": job,
         "attempts": job.attempt_log.order_by("number"),
+        "retry_plan": retries.describe_waits(
+            retries.planned_waits(config=job.config, max_retries=job.max_retries)
+        ),
         "can_write": can_write(request, job.workspace_id),
         "can_cancel": job.status in (Job.Status.PENDING, Job.Status.QUEUED),
         "can_retry": job.status == Job.Status.FAILED,

@@ -91,15 +91,17 @@ def backoff_seconds(
     *,
     retry_after: float | None = None,
     base: float = BACKOFF_BASE_SECONDS,
+    factor: float = 2.0,
     cap: float = BACKOFF_CAP_SECONDS,
     rand: Callable[[], float] = random.random,
 ) -> float:
     """Delay before the attempt after ``attempt`` (1-based).
 
-    Exponential with "equal jitter" (half fixed, half random) so retries from
-    many jobs spread out; a server's Retry-After wins when it asks for longer.
+    Exponential (x ``factor`` per attempt) with "equal jitter" (half fixed,
+    half random) so retries from many jobs spread out; a server's Retry-After
+    wins when it asks for longer.
     """
-    exponential = min(cap, base * (2 ** max(attempt - 1, 0)))
+    exponential = min(cap, base * (factor ** min(max(attempt - 1, 0), 64)))
     delay = exponential / 2 + rand() * exponential / 2
     if retry_after is not None:
         delay = max(delay, retry_after)

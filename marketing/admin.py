@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from campaigns.forms import CampaignLinkedAdminForm
 from marketing import services
 from marketing.models import ChannelAccount, ContentItem, Post, Wave
+from scheduler_site.lib.moments import ADMIN_DATE_OVERRIDES
 
 
 @admin.register(ChannelAccount)
@@ -99,6 +100,7 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["content_item__title", "channel_account__name", "wave__wave_id"]
     list_select_related = ["channel_account", "content_item", "wave"]
     raw_id_fields = ["job", "content_item", "wave", "channel_account"]
+    formfield_overrides = ADMIN_DATE_OVERRIDES
     readonly_fields = [
         "job",
         "executed_at",
@@ -155,4 +157,5 @@ class WaveAdmin(admin.ModelAdmin):
     search_fields = ["wave_id", "content_item__title"]
     list_select_related = ["workspace", "content_item"]
     readonly_fields = ["channel_order", "created_at", "updated_at"]
+    formfield_overrides = ADMIN_DATE_OVERRIDES
     inlines = [WavePostInline]

@@ -26,11 +26,13 @@ from marketing import selectors, services
 from marketing.conflicts import Placement, iso
 from marketing.models import ChannelAccount, ContentItem, Post, Wave
 from marketing.topoff import parse_schedule_times
+from scheduler_site.api.fields import DateTimeField
 from scheduler_site.api.scoping import (
     WorkspaceRelatedField,
     WorkspaceScopedMixin,
     resolve_member_workspace,
 )
+from scheduler_site.api.serializers import ModelSerializer, Serializer
 from scheduler_site.lib.moments import parse_moment
 from scheduler_site.lib.validators import validate_timezone
 from workspaces.selectors import membership_for
@@ -65,17 +67,26 @@ def refused(exc: services.ConflictError) -> Response:
     return Response(exc.as_dict(), status=400)
 
 
+MISSED_POLICY_MESSAGE = f"missed_policy must be one of: {', '.join(services.MissedPolicy.CHOICES)}."
+
+
+class ResumeSerializer(Serializer):
+    missed_policy = serializers.ChoiceField(
+        choices=services.MissedPolicy.CHOICES,
+        required=False,
+        error_messages={"invalid_choice": MISSED_POLICY_MESSAGE},
+        help_text="What happens to posts whose time passed while paused (default miss). "
+        "Also accepted as ?missed_policy=.",
+    )
+
+
 def missed_policy_from(request) -> str:
-    value = request.data.get("missed_policy") if isinstance(request.data, dict) else None
+    body = ResumeSerializer(data=request.data if request.data else {})
+    body.is_valid(raise_exception=True)
+    value = body.validated_data.get("missed_policy")
     value = value or request.query_params.get("missed_policy") or services.MissedPolicy.MISS
     if value not in services.MissedPolicy.CHOICES:
-        raise exceptions.ValidationError(
-            {
-                "missed_policy": [
-                    f"missed_policy must be one of: {', '.join(services.MissedPolicy.CHOICES)}."
-                ]
-            }
-        )
+        raise exceptions.ValidationError({"missed_policy": [MISSED_POLICY_MESSAGE]})
     return value
 
 
@@ -99,13 +110,13 @@ class TenantScopedMixin(WorkspaceScopedMixin):
 # --- Serializers ----------------------------------------------------------------------
 
 
-class ChannelSummarySerializer(serializers.Serializer):
+class ChannelSummarySerializer(Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     platform = serializers.CharField()
 
 
-class ChannelAccountSerializer(serializers.ModelSerializer):
+class ChannelAccountSerializer(ModelSerializer):
     workspace = serializers.UUIDField(source="workspace_id", read_only=True)
     posts_per_week = serializers.IntegerField(min_value=0, max_value=168, required=False)
     min_gap_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60, required=False)
@@ -163,7 +174,7 @@ class ChannelAccountSerializer(serializers.ModelSerializer):
         return data
 
 
-class ContentItemSerializer(serializers.ModelSerializer):
+class ContentItemSerializer(ModelSerializer):
     workspace = serializers.UUIDField(source="workspace_id", read_only=True)
     campaign = WorkspaceRelatedField(
         model=Campaign, name="campaign", required=False, allow_null=True
@@ -190,17 +201,17 @@ class ContentItemSerializer(serializers.ModelSerializer):
         return value.strip()
 
 
-class AttemptSerializer(serializers.Serializer):
+class AttemptSerializer(Serializer):
     number = serializers.IntegerField()
     outcome = serializers.CharField()
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField(allow_null=True)
+    started_at = DateTimeField()
+    finished_at = DateTimeField(allow_null=True)
     duration_ms = serializers.IntegerField(allow_null=True)
     http_status = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
 
 
-class PostSerializer(serializers.ModelSerializer):
+class PostSerializer(ModelSerializer):
     """A post with its channel, content, wave and execution log."""
 
     workspace = serializers.UUIDField(source="workspace_id", read_only=True)
@@ -249,24 +260,34 @@ class PostSerializer(serializers.ModelSerializer):
         return AttemptSerializer(post.job.attempt_log.all(), many=True).data
 
 
-class PostCreateSerializer(serializers.Serializer):
+class PostCreateSerializer(Serializer):
+    workspace = serializers.CharField(
+        required=False,
+        write_only=True,
+        help_text="Workspace id or slug; defaults to ?tenant_id= or your personal workspace.",
+    )
     channel_id = serializers.UUIDField()
     content_item_id = serializers.UUIDField(required=False, allow_null=True)
-    scheduled_for = serializers.DateTimeField()
+    scheduled_for = DateTimeField()
 
 
-class FillSerializer(serializers.Serializer):
+class FillSerializer(Serializer):
     content_item_id = serializers.UUIDField()
 
 
-class RescheduleSerializer(serializers.Serializer):
-    scheduled_for = serializers.DateTimeField()
+class RescheduleSerializer(Serializer):
+    scheduled_for = DateTimeField()
 
 
-class WaveCreateSerializer(serializers.Serializer):
+class WaveCreateSerializer(Serializer):
+    workspace = serializers.CharField(
+        required=False,
+        write_only=True,
+        help_text="Workspace id or slug; defaults to ?tenant_id= or your personal workspace.",
+    )
     content_item_id = serializers.UUIDField()
     type = serializers.ChoiceField(choices=Wave.Type.choices)
-    start_at = serializers.DateTimeField(required=False, allow_null=True)
+    start_at = DateTimeField(required=False, allow_null=True)
     delay_seconds = serializers.IntegerField(
         min_value=0, max_value=30 * 24 * 3600, required=False, default=0, allow_null=True
     )
@@ -275,12 +296,12 @@ class WaveCreateSerializer(serializers.Serializer):
     metadata = serializers.DictField(required=False)
 
 
-class WaveUpdateSerializer(serializers.Serializer):
-    start_at = serializers.DateTimeField(required=False)
+class WaveUpdateSerializer(Serializer):
+    start_at = DateTimeField(required=False)
     delay_seconds = serializers.IntegerField(min_value=0, max_value=30 * 24 * 3600, required=False)
 
 
-class WaveSerializer(serializers.ModelSerializer):
+class WaveSerializer(ModelSerializer):
     workspace = serializers.UUIDField(source="workspace_id", read_only=True)
     content = serializers.SerializerMethodField()
     posts = PostSerializer(many=True, read_only=True)
@@ -308,7 +329,7 @@ class WaveSerializer(serializers.ModelSerializer):
         return {"id": str(wave.content_item_id), "title": wave.content_item.title}
 
 
-class TopoffResponseSerializer(serializers.Serializer):
+class TopoffResponseSerializer(Serializer):
     accounts_processed = serializers.IntegerField()
     instances_created = serializers.IntegerField()
     instances_skipped = serializers.IntegerField()
@@ -342,12 +363,14 @@ class ChannelAccountViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.channel_delete(channel=instance)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         """Hold every future post of this channel (and its top-off)."""
         channel = services.channel_pause(channel=self.get_object())
         return Response(self.get_serializer(channel).data)
 
+    @extend_schema(request=ResumeSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         """Resume; posts whose time passed while paused follow ``missed_policy``."""
@@ -356,7 +379,7 @@ class ChannelAccountViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         )
         return Response(result.as_dict())
 
-    @extend_schema(responses=TopoffResponseSerializer)
+    @extend_schema(request=None, responses=TopoffResponseSerializer)
     @action(detail=True, methods=["post"])
     def topoff(self, request, pk=None):
         """Top off this channel only."""
@@ -497,6 +520,7 @@ class PostViewSet(
     def pause(self, request, pk=None):
         return Response(self._fresh(services.post_pause(post=self.get_object())))
 
+    @extend_schema(request=ResumeSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         """Resume; if its time passed while paused it follows ``missed_policy``."""
@@ -583,6 +607,7 @@ class WaveViewSet(
     def pause(self, request, pk=None):
         return self._respond(services.wave_pause(wave=self.get_object()))
 
+    @extend_schema(request=ResumeSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         result = services.wave_resume(

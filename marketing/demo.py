@@ -1,4 +1,6 @@
-"""Demo channels, content and one wave of each type for `make run`. Safe to run again."""
+"""Demo channels, content and one wave of each type for `make run`. Safe to run again.
+
+Rows are known by their demo keys (scheduler_site/demo.py), never by name."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from django.utils import timezone
 
 from marketing import services
 from marketing.models import ChannelAccount, ContentItem, Post, Wave
+from scheduler_site.demo import attempt, ensure_demo_row
 
 DEMO_CHANNELS = [
     {
+        "key": "x",
         "name": "Acme on X",
         "platform": "x",
         "handle": "@acme",
@@ -19,6 +23,7 @@ DEMO_CHANNELS = [
         "schedule_timezone": "America/New_York",
     },
     {
+        "key": "linkedin",
         "name": "Acme LinkedIn",
         "platform": "linkedin",
         "handle": "acme-inc",
@@ -27,6 +32,7 @@ DEMO_CHANNELS = [
         "schedule_timezone": "America/New_York",
     },
     {
+        "key": "youtube",
         "name": "Acme YouTube",
         "platform": "youtube",
         "handle": "@acmevideos",
@@ -35,6 +41,7 @@ DEMO_CHANNELS = [
         "schedule_timezone": "Europe/London",
     },
     {
+        "key": "instagram",
         "name": "Acme Instagram",
         "platform": "instagram",
         "handle": "@acme.gram",
@@ -43,57 +50,95 @@ DEMO_CHANNELS = [
         "schedule_timezone": "America/Los_Angeles",
     },
 ]
+# (demo key, title, body)
 DEMO_CONTENT = [
-    ("Spring launch teaser", "Something big is coming on Monday."),
-    ("Product walkthrough video", "Five minutes, every feature."),
-    ("Customer story: Northwind", "How Northwind cut onboarding time in half."),
-    ("Behind the scenes", "Meet the team that built it."),
+    ("teaser", "Spring launch teaser", "Something big is coming on Monday."),
+    ("walkthrough", "Product walkthrough video", "Five minutes, every feature."),
+    ("northwind", "Customer story: Northwind", "How Northwind cut onboarding time in half."),
+    ("behind-the-scenes", "Behind the scenes", "Meet the team that built it."),
 ]
 
 
 def seed(*, workspace, user) -> None:
-    channels = []
+    channels = {}
     for spec in DEMO_CHANNELS:
-        channel = ChannelAccount.objects.filter(workspace=workspace, name=spec["name"]).first()
-        channels.append(channel or services.channel_create(workspace=workspace, **spec))
-    content = []
-    for title, body in DEMO_CONTENT:
-        item = ContentItem.objects.filter(workspace=workspace, title=title).first()
-        content.append(item or services.content_create(workspace=workspace, title=title, body=body))
-    services.topoff_slots(workspace=workspace)
-    if Wave.objects.filter(workspace=workspace, wave_id__startswith="demo-").exists():
-        return
+        fields = dict(spec)
+        key = fields.pop("key")
+        channels[key] = ensure_demo_row(
+            ChannelAccount,
+            workspace=workspace,
+            key=f"channel:{key}",
+            create=lambda pk, fields=fields: services.channel_create(
+                id=pk, workspace=workspace, **fields
+            ),
+        )
+    content = {}
+    for key, title, body in DEMO_CONTENT:
+        content[key] = ensure_demo_row(
+            ContentItem,
+            workspace=workspace,
+            key=f"content:{key}",
+            create=lambda pk, title=title, body=body: services.content_create(
+                id=pk, workspace=workspace, title=title, body=body
+            ),
+        )
+    attempt("top-off", lambda: services.topoff_slots(workspace=workspace))
     tomorrow = (timezone.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-    services.wave_create(
-        workspace=workspace,
-        content_item_id=content[0].pk,
+    _ensure_wave(
+        workspace,
+        user,
+        key="simultaneous",
+        content_item=content["teaser"],
+        channels=[channels["x"], channels["linkedin"], channels["youtube"]],
         type="simultaneous",
         start_at=tomorrow.replace(hour=14),
-        channel_ids=[c.pk for c in channels[:3]],
-        wave_id="demo-simultaneous",
-        created_by=user,
     )
-    services.wave_create(
-        workspace=workspace,
-        content_item_id=content[1].pk,
+    _ensure_wave(
+        workspace,
+        user,
+        key="staggered",
+        content_item=content["walkthrough"],
+        channels=[channels["youtube"], channels["x"], channels["instagram"]],
         type="staggered",
         start_at=tomorrow.replace(hour=16) + timedelta(days=1),
         delay_seconds=3600,
-        channel_ids=[channels[2].pk, channels[0].pk, channels[3].pk],
-        wave_id="demo-staggered",
-        created_by=user,
     )
-    services.wave_create(
-        workspace=workspace,
-        content_item_id=content[2].pk,
+    _ensure_wave(
+        workspace,
+        user,
+        key="independent",
+        content_item=content["northwind"],
+        channels=list(channels.values()),
         type="independent",
-        channel_ids=[c.pk for c in channels],
-        wave_id="demo-independent",
-        created_by=user,
     )
     # One slot filled by hand, so the calendar shows every kind of post.
-    slot = Post.objects.filter(
-        workspace=workspace, status="planned", channel_account=channels[0]
-    ).last()
-    if slot is not None:
-        services.post_fill(post=slot, content_item=content[3])
+    by_hand, channel = content["behind-the-scenes"], channels["x"]
+    if by_hand is not None and channel is not None and not by_hand.posts.exists():
+        slot = Post.objects.filter(
+            workspace=workspace, status="planned", channel_account=channel
+        ).last()
+        if slot is not None:
+            attempt("filled slot", lambda: services.post_fill(post=slot, content_item=by_hand))
+
+
+def _ensure_wave(workspace, user, *, key: str, content_item, channels: list, **fields) -> None:
+    """One demo wave, known by ``metadata["demo_key"]`` (waves take no primary key)."""
+    if Wave.objects.filter(workspace=workspace, metadata__demo_key=key).exists():
+        return
+    if content_item is None or None in channels:
+        return  # a row it needs was refused (logged)
+    wave_id = f"demo-{key}"
+    if Wave.objects.filter(workspace=workspace, wave_id=wave_id).exists():
+        wave_id = ""  # the user's wave has that id: let ours get a generated one
+    attempt(
+        f"wave {key}",
+        lambda: services.wave_create(
+            workspace=workspace,
+            content_item_id=content_item.pk,
+            channel_ids=[c.pk for c in channels],
+            wave_id=wave_id,
+            metadata={"demo_key": key},
+            created_by=user,
+            **fields,
+        ),
+    )

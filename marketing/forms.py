@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from campaigns.forms import LocalDateTimeInput
+from campaigns.forms import BoundedDateTimeField, LocalDateTimeInput
 from campaigns.models import Campaign
 from marketing.models import ChannelAccount, ContentItem, Wave
 from scheduler_site.lib.validators import validate_timezone
@@ -107,7 +107,7 @@ class ContentForm(forms.ModelForm):
 
 class PostForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=ChannelAccount.objects.none(), empty_label=None)
-    scheduled_for = forms.DateTimeField(label="When", widget=LocalDateTimeInput())
+    scheduled_for = BoundedDateTimeField(label="When", widget=LocalDateTimeInput())
     content_item = forms.ModelChoiceField(
         queryset=ContentItem.objects.none(),
         required=False,
@@ -135,7 +135,7 @@ class WaveForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Staggered waves publish in this order.",
     )
-    start_at = forms.DateTimeField(
+    start_at = BoundedDateTimeField(
         required=False,
         label="Start",
         widget=LocalDateTimeInput(),

@@ -21,6 +21,7 @@ from jobs.models import Job
 from marketing import services as marketing_services
 from marketing.models import ContentItem, Post, Wave
 from planner.moves import SeriesMoveUnsupported, shifted_pattern
+from scheduler_site.lib.moments import in_range, validate_moment
 from scheduler_site.pages import can_write, error_text, get_scoped_or_404, require_write
 from schedules import services as schedule_services
 from schedules.models import ONE_TICK, ScheduledJob
@@ -47,7 +48,7 @@ def _parse_instant(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (ValueError, AttributeError):
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment if moment.tzinfo is not None and in_range(moment) else None
 
 
 def render_panel(request, kind: str, pk, *, status: int = 200):
@@ -269,6 +270,10 @@ def _uuid(value):
 
 def move_event(request, *, kind: str, pk, occurrence: str, to: datetime, scope: str) -> str:
     """Reschedule a post or a schedule (one-off, or a recurring series) to ``to``."""
+    try:
+        validate_moment(to)
+    except ValidationError as error:
+        raise ValidationError({"to": error.messages}) from None
     if kind == "post":
         post = _row(request, "post", pk)
         require_write(request, post.workspace_id)

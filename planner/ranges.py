@@ -1,4 +1,5 @@
-"""Which local days a calendar view covers, and where prev/next go. Pure: no Django.
+"""Which local days a calendar view covers, and where prev/next go. Pure: no
+Django models or requests.
 
 Ranges are computed on local dates in the display zone and turned into UTC
 instants last, so a week that crosses a DST change still starts and ends at
@@ -11,6 +12,8 @@ import calendar as stdlib_calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from scheduler_site.lib.moments import clamp_day
 
 VIEWS = ("month", "week", "day", "agenda")
 AGENDA_DAYS = 14
@@ -49,10 +52,11 @@ def parse_view(value: str | None) -> str:
 
 
 def parse_anchor(value: str | None, today: date) -> date:
-    """An ISO date from the URL; anything unreadable is today (never an error page)."""
+    """An ISO date from the URL; anything unreadable is today, a date outside the
+    years dates live in (1970-2200) the nearest day inside them: never an error page."""
     if value:
         try:
-            return date.fromisoformat(value[:10])
+            return clamp_day(date.fromisoformat(value[:10]))
         except ValueError:
             pass
     return today

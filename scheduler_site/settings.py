@@ -1,7 +1,7 @@
 """Settings: every value comes from the environment, with safe local defaults.
 
 With no environment at all the product runs on the embedded default: SQLite
-and Celery's filesystem transport under ``var/``, DEBUG on, a generated
+for the database and for the Celery broker under ``var/``, DEBUG on, a generated
 development secret. ``.env.example`` documents every variable.
 """
 
@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from scheduler_site.lib.env import (
     env_bool,
@@ -82,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every error answer under /api/ is JSON, whichever layer made it.
+    "scheduler_site.api.middleware.APIErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An API write answered 4xx gives its rate-limit hit back.
+    "scheduler_site.api.throttling.RefundRejectedWritesMiddleware",
 ]
 
 ROOT_URLCONF = "scheduler_site.urls"
@@ -118,6 +123,10 @@ DATABASES = {"default": env_db("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable PostgreSQL fails a request (and /healthz) within seconds
+    # instead of the system's TCP timeout of minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 if IS_SQLITE:
     # Web, worker and beat share one file: WAL lets readers run beside the
     # writer, IMMEDIATE takes the write lock up front instead of failing later.
@@ -135,6 +144,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (throttling must be shared across processes in production) -------
 _cache_url = env_str("CACHE_URL", "") or env_str("REDIS_URL", "") or "locmemcache://"
 CACHES = {"default": env_cache("CACHE_URL", _cache_url)}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is down or unreachable must cost a request a fraction of a
+    # second (the client waits forever by default); the rate limits then count
+    # per process for a few seconds (scheduler_site/lib/fallback_cache.py).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=0.25, socket_timeout=0.25
+    )
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -271,8 +287,24 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
+# The embedded default: an SQLite file under VAR_DIR, shared by web, beat and
+# workers (scheduler_site/broker.py): transactional, nothing to install.
+# Production: redis:// or amqp://. filesystem:// still works when set
+# explicitly, but can hand a worker a half-written message (kombu #1551).
+CELERY_BROKER_URL = env_str(
+    "CELERY_BROKER_URL", f"sqlite:///{(VAR_DIR / 'celery-broker.sqlite3').resolve()}"
+)
+_broker_scheme = CELERY_BROKER_URL.partition(":")[0]
+# Embedded brokers poll; kombu's default of 1s caps a worker at a few jobs per
+# second and adds up to 1s of latency to every job.
+_broker_poll_seconds = env_float(
+    "CELERY_BROKER_POLL_SECONDS",
+    env_float("CELERY_FILESYSTEM_POLL_SECONDS", 0.1, minimum=0.01),
+    minimum=0.01,
+)
+if _broker_scheme == "sqlite":
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": _broker_poll_seconds}
+elif _broker_scheme == "filesystem":
     _broker_dir = VAR_DIR / "celery-broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -283,6 +315,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Exchange tables; kombu's default is ./control in the working directory.
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        "polling_interval": _broker_poll_seconds,
     }
 else:
     # With acks_late a message taken by a worker that died comes back after
@@ -296,6 +329,24 @@ else:
         "unacked_restore_interval": min(10, _visibility_timeout),
         "unacked_restore_throttle": 1,
     }
+# Two queues: jobs (execute_job and anything else) on the default queue, and
+# the periodic tasks (dispatcher, outbox sweeper, publisher, campaign
+# lifecycle: every task in PERIODIC_TASKS) on their own, consumed by a worker
+# of their own, so a backlog of jobs never delays or drops a tick. A worker
+# started without -Q consumes both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_SCHEDULER_QUEUE = env_str("CELERY_SCHEDULER_QUEUE", "scheduler")
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_SCHEDULER_QUEUE)
+)
+CELERY_TASK_ROUTES = ("scheduler_site.celery.route_task",)
+# Under `make run` (supervisord) each line says which process wrote it.
+_process_name = env_str("SUPERVISOR_PROCESS_NAME", "")
+if _process_name:
+    _prefix = f"{_process_name:<9} | [%(asctime)s: %(levelname)s/%(processName)s]"
+    CELERY_WORKER_LOG_FORMAT = f"{_prefix} %(message)s"
+    CELERY_WORKER_TASK_LOG_FORMAT = f"{_prefix} %(task_name)s[%(task_id)s]: %(message)s"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -311,12 +362,26 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # job row is already committed and the sweeper sends it later.
 CELERY_BROKER_PUBLISH_TIMEOUT = env_float("CELERY_BROKER_PUBLISH_TIMEOUT", 2.0, minimum=0.1)
 
+# The worker keeps reconnecting to a lost broker, waiting at most this long
+# between attempts, so it resumes within seconds of the broker's return
+# (jobs/worker_consumer.py).
+CELERY_WORKER_CONSUMER = "jobs.worker_consumer:Consumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+BROKER_RECONNECT_MAX_SECONDS = env_float("BROKER_RECONNECT_MAX_SECONDS", 2.0, minimum=0.1)
+
 # --- Scheduling and execution ---------------------------------------------------
 DISPATCH_INTERVAL_SECONDS = env_float("DISPATCH_INTERVAL_SECONDS", 1.0, minimum=0.1)
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 500, minimum=1)
-SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30, minimum=1)
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 5, minimum=1)
 SWEEP_STALE_AFTER_SECONDS = env_int("SWEEP_STALE_AFTER_SECONDS", 60, minimum=1)
 JOB_TIMEOUT_SECONDS = env_int("JOB_TIMEOUT_SECONDS", 900, minimum=1)
+# Every worker writes a heartbeat this often; one silent for WORKER_STALE_SECONDS
+# is gone, and the sweeper takes its runs back (jobs/liveness.py).
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 3.0, minimum=0.1)
+WORKER_STALE_SECONDS = env_float("WORKER_STALE_SECONDS", 15.0, minimum=1.0)
+# How long a worker keeps retrying its writes (claim, outcome) through a
+# database outage before giving the run up to the sweeper.
+JOB_DB_RETRY_SECONDS = env_float("JOB_DB_RETRY_SECONDS", 300.0, minimum=0.0)
 WEBHOOK_CONNECT_TIMEOUT = env_float("WEBHOOK_CONNECT_TIMEOUT", 5.0, minimum=0.1)
 WEBHOOK_READ_TIMEOUT = env_float("WEBHOOK_READ_TIMEOUT", 30.0, minimum=0.1)
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
@@ -362,14 +427,13 @@ PERIODIC_TASKS["jobs.sweep-outbox"] = {
     "task": "jobs.tasks.sweep_outbox",
     "every": SWEEP_INTERVAL_SECONDS,
 }
-# First retry waits about this long (with jitter), doubling per attempt up to 5 minutes.
-JOB_RETRY_BACKOFF_SECONDS = env_float("JOB_RETRY_BACKOFF_SECONDS", 2.0, minimum=0.01)
-# The embedded filesystem broker polls its folder; kombu's default of 1s caps a
-# worker at a few jobs per second and adds up to 1s of latency to every job.
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = env_float(
-        "CELERY_FILESYSTEM_POLL_SECONDS", 0.1, minimum=0.01
-    )
+# Retry waits (jobs/retries.py): the first about this long (half of it fixed, half
+# random), x JOB_RETRY_BACKOFF_FACTOR per attempt, capped; a job's config may set
+# its own first wait (retry_backoff_seconds). The defaults spread three retries
+# over about half an hour, long enough to outlast an ordinary outage of the target.
+JOB_RETRY_BACKOFF_SECONDS = env_float("JOB_RETRY_BACKOFF_SECONDS", 60.0, minimum=0.01)
+JOB_RETRY_BACKOFF_FACTOR = env_float("JOB_RETRY_BACKOFF_FACTOR", 5.0, minimum=1.0)
+JOB_RETRY_BACKOFF_MAX_SECONDS = env_float("JOB_RETRY_BACKOFF_MAX_SECONDS", 1800.0, minimum=0.01)
 
 # --- Marketing (issue 5) ---------------------------------------------------------------
 JOB_EXECUTORS["github_dispatch"] = "marketing.executors.GithubDispatchExecutor"

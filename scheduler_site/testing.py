@@ -14,11 +14,15 @@ under var/) and the same broker as the test process:
 - With CELERY_BROKER_URL=redis://... the test process and the worker use it;
   the queue is purged when a worker starts so a previous test's messages do
   not run against this test's rows.
-- With no broker configured (the embedded default) both use Celery's
-  filesystem transport in a temporary folder of their own, so ``make test``
-  runs real workers with nothing installed.
+- With no broker configured (the embedded default) both use the embedded
+  SQLite broker (scheduler_site/broker.py) in a temporary file of their own,
+  one per test session, so ``make test`` runs real workers with nothing
+  installed and never touches the developer's queue.
 - With REQUIRE_REDIS=1 and Redis not configured or unreachable, the fixture
   fails loudly instead of falling back.
+
+A worker consumes both queues (jobs and the periodic scheduler tasks) unless
+``queues=`` says otherwise.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ class WorkerUnavailable(RuntimeError):
 class TestBroker:
     """The broker both sides of a test agree on."""
 
-    kind: str  # "redis" or "filesystem"
+    kind: str  # "redis" or "sqlite"
     url: str
     worker_env: dict[str, str] = field(default_factory=dict)
     folder: Path | None = None
@@ -81,21 +85,19 @@ def configure_test_broker(app, base_dir: Path) -> TestBroker:
         return TestBroker(kind="redis", url=url, worker_env={"CELERY_BROKER_URL": url})
     if settings.REQUIRE_REDIS:
         raise WorkerUnavailable("REQUIRE_REDIS is set but CELERY_BROKER_URL is not a redis:// URL")
-    # Settings derive the folder from VAR_DIR: give the worker a VAR_DIR of
-    # its own and make this process write to the same folder.
-    folder = base_dir / "celery-broker"
-    for sub in ("queue", "processed", "control"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    app.conf.broker_url = "filesystem://"
-    app.conf.broker_transport_options = {
-        "data_folder_in": str(folder / "queue"),
-        "data_folder_out": str(folder / "queue"),
-        "processed_folder": str(folder / "processed"),
-        "control_folder": str(folder / "control"),
-        "store_processed": False,
-    }
-    env = {"CELERY_BROKER_URL": "filesystem://", "VAR_DIR": str(base_dir)}
-    return TestBroker(kind="filesystem", url="filesystem://", worker_env=env, folder=folder)
+    # Any other broker (the embedded default, an explicit filesystem:// or
+    # amqp://): a private SQLite broker file for this session, so a test never
+    # consumes from or publishes to the developer's queue.
+    base_dir.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{(base_dir / 'celery-broker.sqlite3').resolve()}"
+    app.conf.broker_url = url
+    # Celery prefers CELERY_BROKER_URL from the environment to broker_url; the
+    # read and write URLs win over both.
+    app.conf.broker_read_url = app.conf.broker_write_url = url
+    app.conf.broker_transport_options = {"polling_interval": 0.1}
+    return TestBroker(
+        kind="sqlite", url=url, worker_env={"CELERY_BROKER_URL": url}, folder=base_dir
+    )
 
 
 def test_database_url() -> str:
@@ -165,9 +167,9 @@ class WorkerProcess:
         """Stop the worker; SIGKILL if it takes longer than ``timeout``.
 
         Cold shutdown (SIGQUIT) by default, cut short after 2s: the test is
-        over, and on the filesystem transport even a cold shutdown lingers for
-        seconds. ``graceful=True`` is Celery's warm shutdown (finish running
-        tasks, up to 15s).
+        over, and a polling transport's cold shutdown can linger for seconds.
+        ``graceful=True`` is Celery's warm shutdown (finish running tasks, up
+        to 15s).
         """
         if timeout is None:
             timeout = 15.0 if graceful else 2.0
@@ -199,19 +201,22 @@ def start_worker(
     log_dir: Path | None = None,
     ready_timeout: float = DEFAULT_READY_TIMEOUT,
     purge: bool = True,
+    queues: tuple[str, ...] | None = None,
 ) -> WorkerProcess:
     """Start a worker against the current test database and wait until it is ready.
 
     ``pool="threads"`` starts fastest; use ``"prefork"`` to exercise pool
     children (e.g. reject_on_worker_lost). ``env`` adds settings for the
-    worker only (e.g. ``{"JOB_TIMEOUT_SECONDS": "5"}``).
+    worker only (e.g. ``{"JOB_TIMEOUT_SECONDS": "5"}``). ``queues`` defaults
+    to both the job queue and the scheduler queue.
     """
     from scheduler_site.celery import app
 
-    if purge and broker.kind == "redis":
+    if purge:
         # Messages published by earlier tests point at rows that no longer exist.
         with app.connection_for_write() as conn:
             app.control.purge(connection=conn)
+    queues = queues or (settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_SCHEDULER_QUEUE)
     node = node or f"test-{uuid.uuid4().hex[:8]}@%h"
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="celery-worker-log-"))
     log_path = log_dir / f"{node.split('@')[0]}-{int(time.time() * 1000)}.log"
@@ -239,6 +244,7 @@ def start_worker(
         f"--pool={pool}",
         f"--concurrency={concurrency}",
         f"--hostname={node}",
+        f"--queues={','.join(queues)}",
         # Gossip/mingle wait for other workers' replies; a test has none.
         "--without-gossip",
         "--without-mingle",

@@ -30,3 +30,6 @@ urlpatterns = [
     path("channels/", include("marketing.urls")),
     path("jobs/", include("jobs.urls")),
 ]
+
+# A database outage answers 503 (with Retry-After) instead of a 500 page.
+handler500 = "scheduler_site.views.server_error"

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from scheduler_site.lib.moments import ADMIN_DATE_OVERRIDES
 from schedules import selectors, services
 from schedules.models import DispatcherHeartbeat, ScheduledJob, ScheduleEvent
 
@@ -86,6 +87,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
     search_fields = ["id", "name", "description"]
     list_select_related = ["workspace", "campaign", "template"]
     autocomplete_fields = ["workspace", "campaign", "template"]
+    formfield_overrides = ADMIN_DATE_OVERRIDES
     date_hierarchy = "next_run_at"
     form = ScheduledJobAdminForm
     inlines = [ScheduleEventInline]

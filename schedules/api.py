@@ -23,7 +23,10 @@ from rest_framework.views import APIView
 
 from campaigns.models import Campaign
 from jobs.models import Job
+from scheduler_site.api import database_outage
+from scheduler_site.api.fields import DateTimeField, bounded
 from scheduler_site.api.scoping import WorkspaceRelatedField, WorkspaceScopedModelViewSet
+from scheduler_site.api.serializers import ModelSerializer, Serializer
 from scheduler_site.lib.validators import validate_metadata, validate_timezone
 from schedules import health, ledger, recurrence, selectors, services
 from schedules.models import (
@@ -45,28 +48,32 @@ from workspaces.selectors import membership_for, workspaces_for
 PREVIEW_RUNS = 5
 
 
-class ScheduleInstantField(serializers.DateTimeField):
+class ScheduleInstantField(DateTimeField):
     """An ISO 8601 instant. With an offset or ``Z`` it is taken as given;
     without one it is wall-clock time in the schedule's ``timezone`` (resolved
-    in ``validate``, once the timezone is known)."""
+    in ``validate``, once the timezone is known). Its year, in UTC or as wall
+    time, is bounded like every date (``scheduler_site.lib.moments``)."""
 
     def to_internal_value(self, value):
         if isinstance(value, datetime):
-            return value
+            return bounded(value)
         try:
             parsed = parse_datetime(str(value).strip()) if value not in (None, "") else None
-            if parsed is not None and not timezone.is_naive(parsed):
-                # PostgreSQL stores offsets only up to 15:59; the instant is what counts.
-                parsed = parsed.astimezone(UTC)
-        except (ValueError, OverflowError):
-            # Well formed but out of range: minute 99, or past year 9999 in UTC.
+        except ValueError:
+            # Well formed but out of range: minute 99.
             parsed = None
         if parsed is None:
             self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
-        return parsed
+        if not timezone.is_naive(parsed):
+            try:
+                # PostgreSQL stores offsets only up to 15:59; the instant is what counts.
+                parsed = parsed.astimezone(UTC)
+            except OverflowError:  # past year 9999 once in UTC
+                self.fail("overflow")
+        return bounded(parsed)
 
 
-class ScheduledJobSerializer(serializers.ModelSerializer):
+class ScheduledJobSerializer(ModelSerializer):
     workspace = serializers.UUIDField(
         source="workspace_id",
         required=False,
@@ -202,7 +209,7 @@ class ScheduledJobSerializer(serializers.ModelSerializer):
         return _resolve_instants(attrs, zone, ("scheduled_at", "recurrence_end_date"))
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(ModelSerializer):
     """One run of a schedule: a Job."""
 
     class Meta:
@@ -225,7 +232,7 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScheduleEventSerializer(serializers.ModelSerializer):
+class ScheduleEventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor_label", read_only=True)
 
     class Meta:
@@ -234,11 +241,11 @@ class ScheduleEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PauseSerializer(serializers.Serializer):
+class PauseSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class OccurrenceSkipSerializer(serializers.Serializer):
+class OccurrenceSkipSerializer(Serializer):
     occurrence_at = ScheduleInstantField(
         help_text=(
             "The run to skip: one of the schedule's next run times (an instant; "
@@ -254,7 +261,7 @@ class OccurrenceMoveSerializer(OccurrenceSkipSerializer):
     )
 
 
-class ScheduleExceptionSerializer(serializers.ModelSerializer):
+class ScheduleExceptionSerializer(ModelSerializer):
     scheduled_job_id = serializers.UUIDField(read_only=True)
     replacement_id = serializers.UUIDField(
         read_only=True,
@@ -356,10 +363,11 @@ class ScheduledJobViewSet(WorkspaceScopedModelViewSet):
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         """Pause: no runs until resumed. An optional ``note`` says why."""
+        schedule = self.get_object()  # 404 / 403 before anything is said about the body
         body = PauseSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
         schedule = services.schedule_pause(
-            schedule=self.get_object(), actor=request.user, note=body.validated_data["note"]
+            schedule=schedule, actor=request.user, note=body.validated_data["note"]
         )
         return Response(self.get_serializer(schedule).data)
 
@@ -481,18 +489,30 @@ class ScheduledJobViewSet(WorkspaceScopedModelViewSet):
             }
         )
 
-    @extend_schema(responses={200: dict, 503: dict})
-    @action(detail=False, methods=["get"], url_path="status")
+    @extend_schema(responses={200: dict, 503: dict}, auth=database_outage.SCHEMA_AUTH)
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="status",
+        # With the database down credentials cannot be checked: answer 503 with
+        # the components (and nothing of any tenant) rather than a 500.
+        authentication_classes=database_outage.outage_tolerant_authentication(),
+        permission_classes=[database_outage.IsAuthenticatedOrDatabaseDown],
+    )
     def dispatcher_status(self, request):
         """Dispatcher health and the last 24 hours of occurrences in your workspaces.
 
-        200 when healthy; 503 when no dispatcher has run for three beat intervals or
+        200 when healthy; 503 when no dispatcher has run for three beat intervals,
         a run is due past its grace window and nothing has picked it up (a dead
-        man's switch for monitoring). Figures are counted over your workspaces;
-        staff see the installation's (global counts, dispatcher host and pid,
-        workers)."""
-        scope = None if request.user.is_staff else workspaces_for(request.user)
-        report = health.dispatcher_health(workspaces=scope)
+        man's switch for monitoring), or a component (database, broker, cache,
+        workers, dispatcher) is down: ``components`` says which and since when.
+        Figures are counted over your workspaces; staff see the installation's
+        (global counts, dispatcher host and pid, workers, error texts)."""
+        if database_outage.database_is_down(request):
+            report = health.outage_report()
+        else:
+            scope = None if request.user.is_staff else workspaces_for(request.user)
+            report = health.status_report(workspaces=scope)
         code = status.HTTP_200_OK if report["healthy"] else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response(report, status=code)
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from scheduler_site.demo import demo_row, ensure_demo_row
 from schedules import services
 from schedules.models import ScheduledJob
 from templates_lib.models import JobTemplate
@@ -21,11 +22,14 @@ def _local(days: int, hour: int, minute: int = 0) -> datetime:
 
 
 def _demo_schedules() -> list[dict]:
+    # "key" is the row's demo identity (scheduler_site/demo.py); "campaign" and
+    # "template" are demo keys too (campaigns/demo.py, templates_lib/demo.py).
     return [
         {
+            "key": "daily-forbes",
             "name": "Daily Forbes Content",
-            "campaign": "Forbes Publisher Campaign",
-            "template": "Forbes Expert",
+            "campaign": "forbes",
+            "template": "forbes-expert",
             "schedule_type": "daily",
             "local_start": _local(1, 9),
             "timezone": "America/New_York",
@@ -33,15 +37,17 @@ def _demo_schedules() -> list[dict]:
             "job_config": {**NOOP, "country": "us", "language": "en"},
         },
         {
+            "key": "client-a-weekly",
             "name": "Client A Weekly",
-            "campaign": "Client A - SEO Campaign",
-            "template": "TechCrunch Standard",
+            "campaign": "client-a",
+            "template": "techcrunch-standard",
             "schedule_type": "weekly",
             "recurrence_pattern": "weekly:monday,thursday",
             "local_start": _local(1, 10),
             "timezone": "America/New_York",
         },
         {
+            "key": "monthly-wrap-up",
             "name": "Monthly wrap-up (31st, last day in short months)",
             "schedule_type": "monthly",
             "recurrence_pattern": "monthly:31",
@@ -49,22 +55,25 @@ def _demo_schedules() -> list[dict]:
             "timezone": "Europe/London",
         },
         {
+            "key": "newsletter-1st",
             "name": "Newsletter on the 1st",
-            "campaign": "Client B - Content Marketing",
+            "campaign": "client-b",
             "schedule_type": "monthly",
             "recurrence_pattern": "monthly:1",
             "local_start": _local(1, 8),
             "timezone": "Europe/London",
         },
         {
+            "key": "weekday-mornings",
             "name": "Weekday mornings (cron)",
-            "template": "HuffPost Comprehensive",
+            "template": "huffpost-comprehensive",
             "schedule_type": "cron",
             "recurrence_pattern": "30 7 * * 1-5",
             "local_start": _local(1, 0),
             "timezone": "Europe/London",
         },
         {
+            "key": "every-15-minutes",
             "name": "Every 15 minutes (cron, paused)",
             "schedule_type": "cron",
             "recurrence_pattern": "*/15 * * * *",
@@ -73,6 +82,7 @@ def _demo_schedules() -> list[dict]:
             "pause": "Too noisy for the demo; resume to watch it run.",
         },
         {
+            "key": "second-tuesday",
             "name": "Second Tuesday review (rrule)",
             "schedule_type": "rrule",
             "recurrence_pattern": "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2",
@@ -80,13 +90,15 @@ def _demo_schedules() -> list[dict]:
             "timezone": "America/New_York",
         },
         {
+            "key": "launch-announcement",
             "name": "Launch announcement (once)",
-            "campaign": "Client B - Content Marketing",
+            "campaign": "client-b",
             "schedule_type": "once",
             "local_start": _local(3, 12),
             "timezone": "Europe/London",
         },
         {
+            "key": "holiday-special",
             "name": "Holiday special (once, paused)",
             "schedule_type": "once",
             "local_start": _local(10, 18),
@@ -100,9 +112,8 @@ def seed(*, workspace, user) -> None:
     from schedules import recurrence
 
     for spec in _demo_schedules():
-        if ScheduledJob.objects.filter(workspace=workspace, name=spec["name"]).exists():
-            continue
         fields = dict(spec)
+        key = fields.pop("key")
         pause = fields.pop("pause", None)
         campaign = fields.pop("campaign", None)
         template = fields.pop("template", None)
@@ -110,11 +121,18 @@ def seed(*, workspace, user) -> None:
         fields.setdefault("job_config", dict(NOOP))
         fields["scheduled_at"] = recurrence.parse_local_start(local_start, fields["timezone"])
         if campaign:
-            fields["campaign"] = Campaign.objects.filter(workspace=workspace, name=campaign).first()
+            fields["campaign"] = demo_row(Campaign, workspace=workspace, key=f"campaign:{campaign}")
         if template:
-            fields["template"] = JobTemplate.objects.filter(
-                workspace=workspace, name=template
-            ).first()
-        schedule = services.schedule_create(workspace=workspace, created_by=user, **fields)
-        if pause:
-            services.schedule_pause(schedule=schedule, actor=user, note=pause)
+            fields["template"] = demo_row(
+                JobTemplate, workspace=workspace, key=f"template:{template}"
+            )
+
+        def create(pk, fields=fields, pause=pause):
+            schedule = services.schedule_create(
+                id=pk, workspace=workspace, created_by=user, **fields
+            )
+            if pause:
+                services.schedule_pause(schedule=schedule, actor=user, note=pause)
+            return schedule
+
+        ensure_demo_row(ScheduledJob, workspace=workspace, key=f"schedule:{key}", create=create)

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from jobs import liveness
 from jobs.models import Job
 from jobs.services import enqueue_after_commit
 from schedules import recurrence
@@ -178,10 +179,17 @@ def _in_flight_by_schedule(schedules: list[ScheduledJob]) -> dict:
     result: dict = {}
     if not ids:
         return result
-    rows = Job.objects.filter(scheduled_job_id__in=ids, status__in=IN_FLIGHT).values_list(
-        "scheduled_job_id", "status"
+    rows = list(
+        Job.objects.filter(scheduled_job_id__in=ids, status__in=IN_FLIGHT).values_list(
+            "scheduled_job_id", "status", "claimed_by"
+        )
     )
-    for schedule_id, status in rows:
+    # A run whose worker stopped beating is not "still going": the sweeper is
+    # taking it back, and it must not cost the schedule its next run.
+    workers = liveness.liveness() if any(r[1] == Job.Status.RUNNING for r in rows) else None
+    for schedule_id, status, claimed_by in rows:
+        if status == Job.Status.RUNNING and workers.abandoned(claimed_by):
+            continue
         counts = result.setdefault(schedule_id, {"started": 0, "waiting": 0})
         counts["started" if status == Job.Status.RUNNING else "waiting"] += 1
     return result

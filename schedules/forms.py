@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from campaigns.forms import LocalDateTimeInput
 from campaigns.models import Campaign
+from scheduler_site.lib.moments import validate_moment
 from scheduler_site.lib.validators import validate_timezone
 from scheduler_site.pages import zone_or_default
 from schedules import recurrence
@@ -21,9 +22,11 @@ PATTERN_HELP = (
 
 
 class WallClockField(forms.CharField):
-    """A datetime-local value read as wall time in the schedule's own zone (not the viewer's)."""
+    """A datetime-local value read as wall time in the schedule's own zone (not the
+    viewer's), in the years every date lives in (lib/moments.py)."""
 
     widget = LocalDateTimeInput
+    default_validators = [validate_moment]
 
     def to_python(self, value):
         value = super().to_python(value)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import Error as DatabaseError
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from jobs.models import Job
+from scheduler_site.lib import components
+from scheduler_site.lib.fallback_cache import fallback_cache
 from schedules.models import DispatcherHeartbeat, ScheduledJob, ScheduleEvent, ScheduleException
 
 WORKERS_CACHE_KEY = "schedules:workers-seen"
@@ -238,16 +241,127 @@ _NOT_STARTED_KEY = {
 
 
 def workers_seen() -> list[str] | None:
-    """Worker names answering a ping (cached briefly); None when the broker cannot say."""
-    cached = cache.get(WORKERS_CACHE_KEY)
+    """Worker names answering a ping (cached briefly); None when the broker cannot say.
+
+    The broker is asked only after a bounded connection check, and the ping
+    runs on a connection with socket timeouts in a thread given at most
+    ``PING_TIMEOUT_SECONDS`` plus the broker check's budget: kombu retries a
+    publish whose connection drops without a limit, and a status request must
+    not hang on that.
+    """
+    cached = fallback_cache.get(WORKERS_CACHE_KEY)
     if cached is not None:
         return cached
+    if not components.check_broker().ok:
+        return None
+    answer: dict = {}
+    thread = threading.Thread(target=_ping, args=(answer,), name="workers-ping", daemon=True)
+    thread.start()
+    thread.join(PING_TIMEOUT_SECONDS + components.BROKER_CHECK_TIMEOUT)
+    if "names" not in answer:
+        components.BROKER.failed(answer.get("error") or "no answer to a ping in time")
+        return None
+    fallback_cache.set(WORKERS_CACHE_KEY, answer["names"], WORKERS_CACHE_SECONDS)
+    return answer["names"]
+
+
+def _ping(answer: dict) -> None:
     from scheduler_site.celery import app
 
     try:
-        replies = app.control.ping(timeout=PING_TIMEOUT_SECONDS) or []
-    except Exception:
-        return None
-    names = sorted(name for reply in replies for name in reply)
-    cache.set(WORKERS_CACHE_KEY, names, WORKERS_CACHE_SECONDS)
-    return names
+        with components.broker_connection() as connection:
+            replies = app.control.ping(timeout=PING_TIMEOUT_SECONDS, connection=connection)
+        answer["names"] = sorted(name for reply in replies or [] for name in reply)
+    except Exception as exc:  # any broker failure: the workers cannot be asked
+        answer["error"] = exc
+
+
+# --- components: what the verdict also depends on --------------------------------------
+
+
+def status_report(*, workspaces=None) -> dict:
+    """``dispatcher_health()`` and the state of each component behind it, for
+    /api/v1/schedule/status. Never raises for an outage.
+
+    ``components`` names the database, the broker, the cache, the workers and
+    the dispatcher, each ``{"ok", "since", "error"}``: any of them down makes
+    the answer unhealthy (503). The workers count as down when runs are
+    waiting and no worker answers a ping (or the broker cannot be asked); with
+    nothing waiting they are not pinged. The dispatcher is down when it has not
+    run within three beat intervals, ``since`` its last heartbeat. Error texts
+    of the database, broker and cache can name hosts: staff only.
+    """
+    staff = workspaces is None
+    if not components.check_database().ok:
+        return outage_report()
+    try:
+        report = dispatcher_health(workspaces=workspaces)
+        waiting = (
+            Job.objects.filter(
+                Q(not_before__isnull=True) | Q(not_before__lte=report["checked_at"]),
+                status__in=[Job.Status.PENDING, Job.Status.QUEUED],
+            )
+            .order_by()
+            .exists()
+        )
+    except DatabaseError as exc:  # the database went away during the request
+        components.DATABASE.failed(exc)
+        return outage_report()
+    states = {
+        "database": components.DATABASE.state(detail=staff),
+        "broker": components.check_broker().state(detail=staff),
+        "cache": components.check_cache().state(detail=staff),
+        "workers": _check_workers(waiting=waiting).state(),
+        "dispatcher": _dispatcher_state(report),
+    }
+    report["components"] = states
+    down = [name for name, state in states.items() if not state["ok"]]
+    if report["healthy"] and down:
+        report["healthy"] = False
+        report["status"] = f"unavailable: {', '.join(down)}"
+    return report
+
+
+def outage_report() -> dict:
+    """The answer while the database is down: the components that can be checked
+    without it, and nothing counted (the figures, the workers' backlog and the
+    dispatcher's heartbeats all live in the database)."""
+    return {
+        "healthy": False,
+        "status": "unavailable: database",
+        "checked_at": timezone.now(),
+        "components": {
+            "database": components.DATABASE.state(detail=False),
+            "broker": components.check_broker().state(detail=False),
+            "cache": components.check_cache().state(detail=False),
+        },
+    }
+
+
+def _check_workers(*, waiting: bool) -> components.Component:
+    workers = components.WORKERS
+    if not waiting:
+        workers.recovered()
+        return workers
+    names = workers_seen()
+    if names is None:
+        workers.failed("runs are waiting and the broker cannot be asked for workers")
+    elif not names:
+        workers.failed("runs are waiting and no worker answers a ping")
+    else:
+        workers.recovered()
+    return workers
+
+
+def _dispatcher_state(report: dict) -> dict:
+    since_last = report["seconds_since_last_heartbeat"]
+    limit = 3 * report["beat_interval_seconds"]
+    if since_last is not None and since_last <= limit:
+        return {"ok": True, "since": None, "error": None}
+    if since_last is None:
+        return {"ok": False, "since": None, "error": "the dispatcher has never run"}
+    return {
+        "ok": False,
+        "since": report["last_heartbeat"]["ran_at"],
+        "error": f"no heartbeat for {since_last:.0f} s (3 beat intervals are {limit} s)",
+    }

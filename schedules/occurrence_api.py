@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from scheduler_site.api.fields import DateTimeField
+from scheduler_site.api.serializers import Serializer
 from scheduler_site.lib.moments import parse_moment
 from schedules import ledger
 
@@ -106,35 +108,35 @@ def occurrence_data(entry: ledger.Occurrence, zone, replacement: ledger.Run | No
     }
 
 
-class OccurrenceJobSerializer(serializers.Serializer):
+class OccurrenceJobSerializer(Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
     trigger = serializers.CharField()
-    started_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
+    started_at = DateTimeField(allow_null=True)
+    finished_at = DateTimeField(allow_null=True)
     attempts = serializers.IntegerField()
     late_seconds = serializers.FloatField(allow_null=True)
 
 
-class OccurrenceSerializer(serializers.Serializer):
+class OccurrenceSerializer(Serializer):
     """The shape of one ledger entry (documentation for the schema)."""
 
-    nominal_at = serializers.DateTimeField(help_text="The nominal run time, UTC.")
+    nominal_at = DateTimeField(help_text="The nominal run time, UTC.")
     nominal_local = serializers.CharField(help_text="The same instant in the schedule's zone.")
     fate = serializers.ChoiceField(choices=ledger.FATES)
     reason = serializers.CharField(help_text="Why it did not run, or how it failed.")
     late_seconds = serializers.FloatField(allow_null=True, help_text="started_at - nominal.")
     job = OccurrenceJobSerializer(allow_null=True)
-    moved_to = serializers.DateTimeField(allow_null=True)
+    moved_to = DateTimeField(allow_null=True)
     replacement_id = serializers.UUIDField(allow_null=True)
     replacement_job = OccurrenceJobSerializer(allow_null=True)
 
 
-class OccurrenceListSerializer(serializers.Serializer):
+class OccurrenceListSerializer(Serializer):
     schedule_id = serializers.UUIDField()
     timezone = serializers.CharField()
     status = serializers.CharField()
-    checked_at = serializers.DateTimeField()
+    checked_at = DateTimeField()
     count = serializers.IntegerField()
     truncated = serializers.BooleanField()
     summary = serializers.DictField(child=serializers.IntegerField())

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from jobs import retries
 from jobs.models import Job
 from jobs.services import enqueue_after_commit, job_create, merge_config, validate_job_config
 from schedules import recurrence
@@ -479,7 +480,6 @@ def build_run_job(
 ) -> Job:
     """An unsaved Job for one run of ``schedule`` (the dispatcher bulk-inserts these)."""
     config = schedule_job_config(schedule) if config is None else config
-    max_retries = config.get("max_retries")
     job = Job(
         workspace_id=schedule.workspace_id,
         campaign_id=schedule.campaign_id,
@@ -492,9 +492,8 @@ def build_run_job(
         trigger=trigger,
         scheduled_for=scheduled_for,
         not_before=not_before or scheduled_for,
+        max_retries=retries.max_retries_from(config),
     )
-    if isinstance(max_retries, int) and 0 <= max_retries <= 10:
-        job.max_retries = max_retries
     return job
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
+from scheduler_site.lib.moments import YEAR_RANGE_MESSAGE, in_range
 from scheduler_site.pages import (
     add_workspace_choice,
     apply_validation_error,
@@ -141,7 +142,7 @@ def _initial_for_create(request, templates) -> dict:
         day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         day = today
-    if day <= today:
+    if day <= today or not in_range(day):
         day = today + timedelta(days=1)
     initial["scheduled_at"] = datetime.combine(day, time(9, 0))
     return initial
@@ -232,12 +233,16 @@ def preview_runs(data) -> dict:
         return {"error": "Choose how it repeats, a first run and a time zone to see the next runs."}
     end = (data.get("recurrence_end_date") or "").strip() or None
     try:
+        start_at = recurrence.parse_local_start(start, zone)
+        end_at = recurrence.parse_local_start(end, zone) if end else None
+        if not all(in_range(moment) for moment in (start_at, end_at) if moment is not None):
+            return {"error": YEAR_RANGE_MESSAGE}
         rec = recurrence.build(
             kind,
-            recurrence.parse_local_start(start, zone),
+            start_at,
             zone,
             pattern=(data.get("recurrence_pattern") or "").strip(),
-            end=recurrence.parse_local_start(end, zone) if end else None,
+            end=end_at,
             local_start=recurrence.typed_wall_time(start, zone),
         )
         after = max(rec.start, timezone.now()) if kind != "once" else None

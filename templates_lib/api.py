@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from campaigns.models import Campaign
 from scheduler_site.api.fields import JSONField
 from scheduler_site.api.scoping import WorkspaceRelatedField, WorkspaceScopedModelViewSet
+from scheduler_site.api.serializers import ModelSerializer
 from scheduler_site.lib.validators import (
     normalize_country,
     normalize_hostname,
@@ -22,7 +23,7 @@ from templates_lib import services
 from templates_lib.models import JobTemplate
 
 
-class JobTemplateSerializer(serializers.ModelSerializer):
+class JobTemplateSerializer(ModelSerializer):
     workspace = serializers.UUIDField(
         source="workspace_id",
         required=False,
@@ -34,6 +35,9 @@ class JobTemplateSerializer(serializers.ModelSerializer):
     tags = serializers.ListField(child=serializers.JSONField(), required=False)
     metadata = JSONField(required=False)
     max_retries = serializers.IntegerField(min_value=0, max_value=10, required=False)
+    retry_backoff_seconds = serializers.IntegerField(
+        min_value=1, max_value=3600, required=False, allow_null=True
+    )
     batch_size = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
     class Meta:
@@ -51,6 +55,7 @@ class JobTemplateSerializer(serializers.ModelSerializer):
             "country",
             "language",
             "max_retries",
+            "retry_backoff_seconds",
             "batch_size",
             "metadata",
             "use_count",

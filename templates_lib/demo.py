@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from campaigns.models import Campaign
+from scheduler_site.demo import demo_row, ensure_demo_row
+from templates_lib import services
 from templates_lib.models import JobTemplate
 
+# "key" is the row's demo identity (scheduler_site/demo.py); "campaign" is a demo
+# campaign's key (campaigns/demo.py).
 DEMO_TEMPLATES = [
     {
+        "key": "forbes-expert",
         "name": "Forbes Expert",
-        "campaign": "Forbes Publisher Campaign",
+        "campaign": "forbes",
         "publisher_domain": "forbes.com",
         "llm_provider": "anthropic",
         "llm_model": "claude-3-5-sonnet-20241022",
@@ -18,6 +23,7 @@ DEMO_TEMPLATES = [
         "metadata": {"tone": "professional", "target_audience": "business executives"},
     },
     {
+        "key": "techcrunch-standard",
         "name": "TechCrunch Standard",
         "publisher_domain": "techcrunch.com",
         "writing_strategy": "standard",
@@ -25,6 +31,7 @@ DEMO_TEMPLATES = [
         "is_favorite": True,
     },
     {
+        "key": "huffpost-comprehensive",
         "name": "HuffPost Comprehensive",
         "publisher_domain": "huffpost.com",
         "writing_strategy": "comprehensive",
@@ -36,13 +43,17 @@ DEMO_TEMPLATES = [
 def seed(*, workspace, user) -> None:
     for spec in DEMO_TEMPLATES:
         fields = dict(spec)
-        campaign_name = fields.pop("campaign", None)
-        if campaign_name:
-            fields["campaign"] = Campaign.objects.filter(
-                workspace=workspace, name=campaign_name
-            ).first()
-        name = fields.pop("name")
-        # Names are not unique: a template the user named the same counts.
-        if JobTemplate.objects.filter(workspace=workspace, name=name).exists():
-            continue
-        JobTemplate.objects.create(workspace=workspace, name=name, **fields, created_by=user)
+        key = fields.pop("key")
+        campaign_key = fields.pop("campaign", None)
+        if campaign_key:
+            fields["campaign"] = demo_row(
+                Campaign, workspace=workspace, key=f"campaign:{campaign_key}"
+            )
+        ensure_demo_row(
+            JobTemplate,
+            workspace=workspace,
+            key=f"template:{key}",
+            create=lambda pk, fields=fields: services.template_create(
+                id=pk, workspace=workspace, created_by=user, **fields
+            ),
+        )

@@ -53,6 +53,7 @@ class JobTemplateForm(TargetFieldsMixin, forms.ModelForm):
             "country",
             "language",
             "max_retries",
+            "retry_backoff_seconds",
             "batch_size",
             "tags",
             "metadata",

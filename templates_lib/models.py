@@ -69,6 +69,14 @@ class JobTemplate(models.Model):
     max_retries = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
+    # The first wait before a retry (jobs/retries.py); empty: the installation's default.
+    retry_backoff_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3600)],
+        help_text="Seconds before the first retry (each later one waits longer). "
+        "Empty: the default of about a minute.",
+    )
     batch_size = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
@@ -118,9 +126,13 @@ class JobTemplate(models.Model):
         "country",
         "language",
         "max_retries",
+        "retry_backoff_seconds",
         "batch_size",
         "metadata",
     )
 
     def as_config(self) -> dict:
-        return {field: getattr(self, field) for field in self.CONFIG_FIELDS}
+        config = {field: getattr(self, field) for field in self.CONFIG_FIELDS}
+        if config["retry_backoff_seconds"] is None:
+            del config["retry_backoff_seconds"]  # unset: the job's own or the default
+        return config

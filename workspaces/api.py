@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from scheduler_site.api.scoping import PartialPutMixin
+from scheduler_site.api.serializers import ModelSerializer, Serializer
 from workspaces import services
 from workspaces.models import Membership, Workspace
 from workspaces.selectors import membership_for, workspaces_for
@@ -18,7 +19,7 @@ MEMBER_ID_PARAM = OpenApiParameter(
 )
 
 
-class WorkspaceSerializer(serializers.ModelSerializer):
+class WorkspaceSerializer(ModelSerializer):
     role = serializers.CharField(read_only=True, help_text="Your role in this workspace.")
 
     class Meta:
@@ -43,11 +44,11 @@ class WorkspaceSerializer(serializers.ModelSerializer):
         return value
 
 
-class WebhookSecretSerializer(serializers.Serializer):
+class WebhookSecretSerializer(Serializer):
     webhook_secret = serializers.CharField(read_only=True)
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username", help_text="The member's username.")
 
     class Meta:

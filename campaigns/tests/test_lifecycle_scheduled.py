@@ -234,5 +234,5 @@ def test_schedule_without_a_campaign_or_a_name_is_a_400(api, workspace, frozen):
     response = api.post(f"{URL}/schedule", {"scheduled_at": "2026-12-01T09:00:00Z"}, format="json")
 
     assert response.status_code == 400
-    assert "name to create one" in response.json()["campaign"][0]
+    assert "name to create one" in response.json()["campaign_id"][0]
     assert Campaign.objects.count() == 0

@@ -23,13 +23,25 @@ def test_an_unreachable_redis_is_reported_not_hidden(settings, tmp_path):
         configure_test_broker(Celery("probe"), tmp_path)
 
 
-def test_the_embedded_default_gets_a_private_filesystem_broker(settings, tmp_path):
+def test_the_embedded_default_gets_a_private_sqlite_broker(settings, tmp_path):
     settings.REQUIRE_REDIS = False
-    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_URL = "sqlite:///elsewhere/celery-broker.sqlite3"
     app = Celery("probe")
 
     broker = configure_test_broker(app, tmp_path)
 
-    assert broker.kind == "filesystem"
-    assert app.conf.broker_transport_options["data_folder_in"].startswith(str(tmp_path))
-    assert broker.worker_env["VAR_DIR"] == str(tmp_path)
+    assert broker.kind == "sqlite"
+    assert broker.url == f"sqlite:///{tmp_path.resolve()}/celery-broker.sqlite3"
+    # Even with CELERY_BROKER_URL in the environment (which Celery prefers).
+    assert app.conf.broker_write_url == app.conf.broker_read_url == broker.url
+    assert broker.worker_env == {"CELERY_BROKER_URL": broker.url}
+
+
+def test_an_explicit_filesystem_broker_is_replaced_by_a_private_one_too(settings, tmp_path):
+    settings.REQUIRE_REDIS = False
+    settings.CELERY_BROKER_URL = "filesystem://"
+
+    broker = configure_test_broker(Celery("probe"), tmp_path)
+
+    assert broker.kind == "sqlite"
+    assert broker.url.startswith(f"sqlite:///{tmp_path.resolve()}")

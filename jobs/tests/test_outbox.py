@@ -28,7 +28,11 @@ def later(settings, extra: float = 1) -> timezone.datetime:
 def test_a_job_left_pending_is_sent_by_the_sweeper_and_marked_queued(settings):
     job = JobFactory()
 
-    assert services.jobs_sweep(now=later(settings)) == {"requeued": 1, "timed_out": 0}
+    assert services.jobs_sweep(now=later(settings)) == {
+        "abandoned": 0,
+        "requeued": 1,
+        "timed_out": 0,
+    }
 
     job.refresh_from_db()
     assert job.status == "queued"
@@ -59,7 +63,11 @@ def test_finished_jobs_are_never_sent_again(settings):
     for status in ("succeeded", "failed", "cancelled", "skipped", "missed"):
         JobFactory(status=status)
 
-    assert services.jobs_sweep(now=later(settings)) == {"requeued": 0, "timed_out": 0}
+    assert services.jobs_sweep(now=later(settings)) == {
+        "abandoned": 0,
+        "requeued": 0,
+        "timed_out": 0,
+    }
 
 
 def test_a_job_running_past_the_timeout_is_failed_with_a_clear_error(

@@ -190,3 +190,53 @@ def test_two_deliveries_of_one_message_execute_once(workspace, receiver, celery_
     assert len(receiver.deliveries) == 1
     assert Job.objects.get(pk=job.pk).attempts == 1
     assert job.attempt_log.count() == 1
+
+
+FAST_LIVENESS = {"WORKER_HEARTBEAT_SECONDS": "0.3", "WORKER_STALE_SECONDS": "2"}
+
+
+def test_a_worker_beats_while_it_runs_and_removes_its_heartbeat_when_stopped(
+    celery_worker_factory,
+):
+    from jobs.models import WorkerHeartbeat
+
+    worker = celery_worker_factory(node="beating@%h", env=FAST_LIVENESS)
+    row = wait_until(lambda: WorkerHeartbeat.objects.filter(node=worker.node).first())
+    first_seen = row.last_seen
+    wait_until(lambda: WorkerHeartbeat.objects.get(pk=row.pk).last_seen > first_seen)
+
+    worker.stop(graceful=True)
+
+    assert not WorkerHeartbeat.objects.filter(node=worker.node).exists()
+
+
+def test_a_frozen_workers_job_is_taken_over_and_the_thawed_worker_does_not_record_it(
+    workspace, celery_worker_factory, settings
+):
+    settings.WORKER_STALE_SECONDS = 2
+    frozen = celery_worker_factory(node="frozen@%h", concurrency=1, env=FAST_LIVENESS)
+    job = JobFactory(
+        workspace=workspace,
+        config={"executor": "noop", "noop_sleep_seconds": 4, "noop_sleep_attempts": 1},
+        enqueue=True,
+    )
+    wait_for_status(job.pk, "running")
+    os.killpg(frozen.pid, signal.SIGSTOP)
+    try:
+        celery_worker_factory(node="healthy@%h", env=FAST_LIVENESS)
+        time.sleep(settings.WORKER_STALE_SECONDS + 0.5)
+
+        assert services.jobs_sweep()["abandoned"] == 1
+        job = wait_for_status(job.pk, "succeeded")
+    finally:
+        os.killpg(frozen.pid, signal.SIGCONT)
+    assert job.claimed_by.startswith("healthy@")
+
+    # The thawed worker finishes its sleep, finds the job no longer its own,
+    # and leaves the healthy worker's outcome alone.
+    wait_until(lambda: "no longer ours" in frozen.log(), timeout=15)
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    assert job.claimed_by.startswith("healthy@")
+    assert [a.outcome for a in job.attempt_log.order_by("number")] == ["failed", "succeeded"]
+    assert "frozen@" in job.attempt_log.get(number=1).error

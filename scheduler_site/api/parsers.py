@@ -6,9 +6,9 @@ exactly that, so a "form" body that is a JSON object is read as JSON; any
 other form body is parsed as a form, as usual.
 
 Every parser here bounds the JSON it reads (``scheduler_site.lib.json_limits``):
-a body larger than ``MAX_JSON_BODY_BYTES`` or nested deeper than
-``MAX_JSON_BODY_DEPTH`` is a 400 before ``json.loads`` sees it (the stdlib
-parser would raise RecursionError, a 500). Form and multipart values that
+a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 and one nested
+deeper than ``MAX_JSON_BODY_DEPTH`` a 400, before ``json.loads`` sees it (the
+stdlib parser would raise RecursionError, a 500). Form and multipart values that
 DRF's JSONField will itself ``json.loads`` (a ``job_config`` typed into a form)
 get the same depth check.
 """
@@ -17,25 +17,39 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import QueryDict
-from rest_framework.exceptions import ParseError
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 from scheduler_site.lib import json_limits
 
 
-def _body_limit() -> int:
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def body_limit() -> int:
     return getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None) or (
         json_limits.MAX_JSON_BODY_BYTES
+    )
+
+
+def too_large() -> RequestTooLarge:
+    """A body over the limit: this answer, whether Django or a parser noticed."""
+    return RequestTooLarge(
+        f"Request body is too large: the limit is {body_limit()} bytes "
+        "(DATA_UPLOAD_MAX_MEMORY_SIZE)."
     )
 
 
 def _read_bounded(stream) -> bytes:
     if stream is None:
         return b""
-    limit = _body_limit()
+    limit = body_limit()
     raw = stream.read(limit + 1)
     if len(raw) > limit:
-        raise ParseError(f"Request body is too large: the limit is {limit} bytes.")
+        raise too_large()
     return raw
 
 

@@ -122,13 +122,14 @@ def test_config_at_the_limit_is_stored_and_its_detail_renders(api, workspace):
     assert detail.json()["metadata"] == fine
 
 
-def test_an_oversized_json_body_is_a_400(api, workspace, settings):
+def test_an_oversized_json_body_is_a_json_413(api, workspace, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = json.dumps({"name": "Big", "description": "x" * 2000})
     response = api.post("/api/v1/templates", body, content_type="application/json")
 
-    # Django refuses it before any parser runs (its own 400 for DATA_UPLOAD_MAX_MEMORY_SIZE).
-    assert response.status_code == 400
+    # Django refuses it before any parser runs (RequestDataTooBig); the API says so in JSON.
+    assert response.status_code == 413
+    assert "the limit is 1000 bytes" in response.json()["detail"]
     assert not JobTemplate.objects.exists()
 
 

@@ -93,7 +93,7 @@ def test_a_bad_value_fails_at_start_naming_the_variable(tmp_path, variable, valu
 
 
 def test_with_no_environment_the_embedded_default_runs(tmp_path):
-    """A newcomer's machine: SQLite and the filesystem broker under var/, DEBUG on."""
+    """A newcomer's machine: SQLite for the database and the broker under var/, DEBUG on."""
     clean = dict.fromkeys(("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "REDIS_URL"), "")
 
     result = manage(
@@ -112,7 +112,7 @@ def test_with_no_environment_the_embedded_default_runs(tmp_path):
     assert result.stdout.splitlines()[-1].split() == [
         "True",
         "django.db.backends.sqlite3",
-        "filesystem://",
+        f"sqlite:///{tmp_path.resolve()}/celery-broker.sqlite3",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
     assert (tmp_path / "dev-secret-key").exists()

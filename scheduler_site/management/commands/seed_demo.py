@@ -1,4 +1,10 @@
-"""Demo user, workspace and sample data for `make run`. Safe to run again."""
+"""Demo user, workspace and sample data for `make run`. Safe to run again.
+
+Each demo row is known by a stable demo key (scheduler_site/demo.py), never by
+its name: rows the user made with the demo's names, and demo rows the user
+renamed, are left alone; a demo row the user deleted is made again. A step the
+product refuses is skipped with a log line, so `make run` always starts.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +41,7 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         workspace = default_workspace_for(user)
-        if workspace.name != "Demo workspace":
+        if created:  # later, the name and zone are the user's to change
             workspace.name = "Demo workspace"
             workspace.timezone = "America/New_York"
             workspace.save(update_fields=["name", "timezone"])
