@@ -15,7 +15,7 @@ retries and the sweeper to settle every occurrence.
 It starts its own PostgreSQL cluster and Redis on spare ports (never the
 shared ones) and needs the PostgreSQL server binaries and redis-server:
 
-    .venv/bin/python bench/fault_table.py                      # all six, ~20 minutes
+    .venv/bin/python bench/fault_table.py                      # all six, 20-25 minutes
     .venv/bin/python bench/fault_table.py --fault redis-down,postgres-down --schedules 50
 
 Prints one row per fault, with the 1-minute load average at the end of its
@@ -59,9 +59,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--before", type=float, default=30.0)
     parser.add_argument("--after", type=float, default=75.0)
-    parser.add_argument("--settle", type=float, default=150.0)
+    parser.add_argument("--settle", type=float, default=120.0)
     parser.add_argument(
-        "--steady", type=float, default=180.0, help="wait for an earlier fault's backlog"
+        "--steady", type=float, default=120.0, help="wait for an earlier fault's backlog"
     )
     parser.add_argument("--concurrency", type=int, default=8, help="per job worker")
     parser.add_argument("--keep", action="store_true", help="keep the logs (printed path)")

@@ -155,6 +155,8 @@ class Job(models.Model):
                 condition=Q(status="running"),
                 name="job_running_started_idx",
             ),
+            # The status endpoint: has any run started in the last few seconds?
+            models.Index(fields=["started_at"], name="job_started_idx"),
             # Job list filtered by template ("runs of this template").
             models.Index(fields=["template", "-created_at"], name="job_template_created_idx"),
         ]

@@ -285,9 +285,9 @@ def status_report(*, workspaces=None) -> dict:
 
     ``components`` names the database, the broker, the cache, the workers and
     the dispatcher, each ``{"ok", "since", "error"}``: any of them down makes
-    the answer unhealthy (503). The workers count as down when runs are
-    waiting and no worker answers a ping (or the broker cannot be asked); with
-    nothing waiting they are not pinged. The dispatcher is down when it has not
+    the answer unhealthy (503). The workers count as down when runs due a few
+    seconds ago are waiting and no run has started since (whoever answers a
+    ping); with nothing waiting they are not pinged. The dispatcher is down when it has not
     run within three beat intervals, ``since`` its last heartbeat. Error texts
     of the database, broker and cache can name hosts: staff only.
     """
@@ -296,14 +296,7 @@ def status_report(*, workspaces=None) -> dict:
         return outage_report()
     try:
         report = dispatcher_health(workspaces=workspaces)
-        waiting = (
-            Job.objects.filter(
-                Q(not_before__isnull=True) | Q(not_before__lte=report["checked_at"]),
-                status__in=[Job.Status.PENDING, Job.Status.QUEUED],
-            )
-            .order_by()
-            .exists()
-        )
+        waiting = _stalled_since(report["checked_at"])
     except DatabaseError as exc:  # the database went away during the request
         components.DATABASE.failed(exc)
         return outage_report()
@@ -338,9 +331,32 @@ def outage_report() -> dict:
     }
 
 
-def _check_workers(*, waiting: bool) -> components.Component:
+# Runs due this long ago still waiting, with no run started meanwhile, mean
+# the job workers are not working (dead, frozen or cut off), whoever else
+# answers a ping (the scheduler worker does).
+WORKERS_STALL_SECONDS = 5
+
+
+def _stalled_since(now):
+    """When the oldest run still waiting fell due, if runs due more than
+    WORKERS_STALL_SECONDS ago are waiting and no run has started since; else None."""
+    cutoff = now - timedelta(seconds=WORKERS_STALL_SECONDS)
+    if Job.objects.filter(started_at__gte=cutoff).exists():
+        return None
+    return (
+        Job.objects.filter(
+            Q(not_before__isnull=True, created_at__lt=cutoff) | Q(not_before__lt=cutoff),
+            status__in=[Job.Status.PENDING, Job.Status.QUEUED],
+        )
+        .order_by("not_before")
+        .values_list("not_before", flat=True)
+        .first()
+    )
+
+
+def _check_workers(*, waiting) -> components.Component:
     workers = components.WORKERS
-    if not waiting:
+    if waiting is None:
         workers.recovered()
         return workers
     names = workers_seen()
@@ -349,7 +365,9 @@ def _check_workers(*, waiting: bool) -> components.Component:
     elif not names:
         workers.failed("runs are waiting and no worker answers a ping")
     else:
-        workers.recovered()
+        workers.failed(
+            f"runs are waiting and no worker has started one for {WORKERS_STALL_SECONDS} s"
+        )
     return workers
 
 

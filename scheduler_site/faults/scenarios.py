@@ -151,7 +151,8 @@ class Fault:
     status_names: tuple[str, ...] = ()
     # Sets the stack up for the fault; the next fault's ``Stack.standard()`` undoes it.
     prepare: Callable[[Stack], None] | None = None
-    # No Job executed to success twice, as the webhook sees it.
+    # No Job executed to success twice (recorded), and none delivered again
+    # after a takeover, except a request already on the wire when it froze.
     single_delivery: bool = False
     # The fault bites only if some run is delivered again (a retry).
     redelivers: bool = False
@@ -264,7 +265,8 @@ class Verdict:
         if self.fault.single_delivery and (self.answered_twice or self.twice_succeeded):
             found.append(
                 f"Jobs executed to success twice: {self.answered_twice} X-Job-Id(s) answered "
-                f"200 twice at the webhook, {self.twice_succeeded} with two succeeded attempts"
+                f"200 twice at the webhook (not in flight at the freeze), "
+                f"{self.twice_succeeded} with two succeeded attempts"
             )
         if self.crashed:
             found.append("processes exited on their own: " + "; ".join(self.crashed))
@@ -385,8 +387,18 @@ def judge(verdict: Verdict, report: dict, stack: Stack, start: float, end: float
         for d in stack.receiver.deliveries(since=start)
         if d.scheduled_for and start <= _epoch(d.scheduled_for) < end
     ]
+    # The promise (README, "What the product promises for deliveries"): at
+    # least once, never a second execution started after the job was taken
+    # over. A request the frozen worker had already sent when it froze may
+    # be answered as well as the new holder's: that one is allowed.
+    answered: dict[str, list] = {}
+    for delivery in deliveries:
+        if delivery.answered:
+            answered.setdefault(delivery.job_id, []).append(delivery)
     verdict.answered_twice = sum(
-        1 for n in Counter(d.job_id for d in deliveries if d.answered).values() if n > 1
+        1
+        for runs in answered.values()
+        if len(runs) > 1 and min(d.received_at for d in runs) >= verdict.outage.started
     )
     verdict.redelivered = sum(1 for n in Counter(d.job_id for d in deliveries).values() if n > 1)
     verdict.mixed_ids = mixed_job_ids(occurrences, deliveries)
