@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import socket
-import subprocess
 import time
 from datetime import timedelta
 
@@ -23,6 +21,7 @@ from campaigns.tests.factories import CampaignFactory
 from conftest import require_or_skip
 from jobs.models import Job
 from scheduler_site.celery import app
+from scheduler_site.faults.servers import PrivateRedis
 from scheduler_site.lib import components
 from scheduler_site.lib.fallback_cache import fallback_cache
 from schedules.models import DispatcherHeartbeat
@@ -34,58 +33,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 BUDGET_SECONDS = 3.0
 
 
-class RedisServer:
-    """A private ``redis-server`` on a spare port, no persistence."""
-
-    def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
-def redis_server():
+def redis_server(tmp_path):
     require_or_skip(
         settings.REQUIRE_REDIS, shutil.which("redis-server") is not None, "redis-server"
     )
-    server = RedisServer()
+    server = PrivateRedis(tmp_path)
     server.start()
     yield server
     server.kill()
@@ -103,13 +56,13 @@ def _fresh_components():
 @pytest.fixture
 def on_redis(redis_server, monkeypatch):
     """The cache and this process's broker connections on the private Redis."""
-    monkeypatch.setitem(app.conf, "broker_url", redis_server.url)
-    monkeypatch.setitem(app.conf, "broker_write_url", redis_server.url)
+    monkeypatch.setitem(app.conf, "broker_url", redis_server.url(0))
+    monkeypatch.setitem(app.conf, "broker_write_url", redis_server.url(0))
     monkeypatch.setitem(app.conf, "broker_transport_options", {})
     redis_cache = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_server.url,
+            "LOCATION": redis_server.url(0),
             # As settings.py configures a Redis cache.
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
