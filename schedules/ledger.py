@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -39,6 +39,9 @@ SKIPPED = "skipped"
 MOVED = "moved"
 MISSED = "missed"
 WITHDRAWN = "withdrawn"
+
+# The instant before another: a hold cut by an armed start ends here.
+_JUST_BEFORE = timedelta(microseconds=1)
 
 FATES = (SUCCEEDED, FAILED, RUNNING, WAITING, UPCOMING, SKIPPED, MOVED, MISSED, WITHDRAWN)
 # Fates that will not change any more.
@@ -216,27 +219,45 @@ def _from_time(moment: datetime, state: SeriesState, now: datetime) -> Occurrenc
 
 
 def holds_from_events(events: Iterable[tuple]) -> list[Hold]:
-    """Holds from the audit trail: (when, kind, note[, frontier]) in time order.
+    """Holds from the audit trail: (when, kind, note[, moment]) in time order.
 
-    A pause or an automatic stop opens a hold; a resume closes it. ``frontier``
-    is the schedule's next run when it was held (recorded by the pause): runs
-    from there on were never dispatched, so the hold covers them even when
-    their time came before the pause (the dispatcher was behind, or down).
+    A pause or an automatic stop opens a hold; a resume closes it. For a pause,
+    ``moment`` is the schedule's next run when it was held (recorded by the
+    pause): runs from there on were never dispatched, so the hold covers them
+    even when their time came before the pause (the dispatcher was behind, or
+    down). For an edit ("edited"), ``moment`` is the start it set: an edit of a
+    running schedule arms that start, which may lie up to the clock-skew
+    tolerance back, inside a hold that has just closed; the closed holds end
+    before it.
     """
     holds: list[Hold] = []
     open_at: datetime | None = None
     open_reason = ""
     for when, kind, note, *rest in events:
-        frontier = rest[0] if rest else None
+        moment = rest[0] if rest else None
         if kind in ("paused", "auto_error") and open_at is None:
-            open_at = min(when, frontier) if frontier is not None else when
+            open_at = min(when, moment) if moment is not None else when
             open_reason = _hold_reason(kind, note)
         elif kind == "resumed" and open_at is not None:
             holds.append(Hold(open_at, when, open_reason))
             open_at = None
+        elif kind == "edited" and moment is not None and open_at is None:
+            holds = _ending_before(holds, moment)
     if open_at is not None:
         holds.append(Hold(open_at, None, open_reason))
     return holds
+
+
+def _ending_before(holds: list[Hold], moment: datetime) -> list[Hold]:
+    """The closed holds cut to end just before ``moment`` (an armed start)."""
+    cut = []
+    for hold in holds:
+        if hold.end is not None and hold.end >= moment:
+            if hold.start >= moment:
+                continue
+            hold = Hold(hold.start, moment - _JUST_BEFORE, hold.reason)
+        cut.append(hold)
+    return cut
 
 
 def _hold_reason(kind: str, note: str) -> str:

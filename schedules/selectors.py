@@ -289,9 +289,10 @@ def _series_state(schedule: ScheduledJob, events: list) -> ledger.SeriesState:
         live=schedule.status == ScheduledJob.Status.ACTIVE,
         next_run_at=schedule.next_run_at,
         holds=ledger.holds_from_events(
-            (at, kind, _with_actor(note, actor), _held_from(changes))
-            for at, kind, note, changes, actor in events
-            if kind in _HOLD_KINDS
+            hold_events(
+                (at, kind, _with_actor(note, actor), changes)
+                for at, kind, note, changes, actor in events
+            )
         ),
         misfire_policy=schedule.misfire_policy,
     )
@@ -441,6 +442,25 @@ def schedule_ledger(
         truncated=truncated,
         limit=limit,
     )
+
+
+def hold_events(events) -> list[tuple]:
+    """(when, kind, note, changes) audit rows as ``ledger.holds_from_events`` reads
+    them: the pauses with the run they froze, the resumes, and the edits that set
+    a start with that start."""
+    found = []
+    for at, kind, note, changes in events:
+        if kind in _HOLD_KINDS:
+            found.append((at, kind, note, _held_from(changes)))
+        elif kind == ScheduleEvent.Kind.EDITED and _edited_start(changes):
+            found.append((at, kind, note, _edited_start(changes)))
+    return found
+
+
+def _edited_start(changes: dict | None) -> datetime | None:
+    """The start an edit set (its event records it), as an instant."""
+    value = ((changes or {}).get("scheduled_at") or {}).get("to")
+    return datetime.fromisoformat(value) if value else None
 
 
 def _held_from(changes: dict | None) -> datetime | None:
