@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -282,30 +283,34 @@ def worker_identity(node: str, worker_pid: int) -> str:
 def job_claim(*, job_id, worker_id: str) -> Job | None:
     """Take the job for this process; None when someone else has it or it is done.
 
-    Retried through a database outage. The claim writes its own ``started_at``,
-    so a retry after a commit whose answer was lost recognises the claim as
-    its own instead of finding the job "running" and giving up.
+    The conditional UPDATE and the read of the claimed row (with its workspace
+    and schedule) are one short transaction: one commit, and the row lock is
+    never held across anything but those two statements. Retried through a
+    database outage. The claim writes its own ``started_at``, so a retry after
+    a commit whose answer was lost recognises the claim as its own instead of
+    finding the job "running" and giving up.
     """
     now = timezone.now()
     sources = states.require_legal((Job.Status.PENDING, Job.Status.QUEUED), Job.Status.RUNNING)
 
-    def claim() -> bool:
-        taken = (
-            Job.objects.filter(pk=job_id, status__in=sources)
-            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + CLOCK_SKEW))
-            .update(
-                status=Job.Status.RUNNING,
-                started_at=now,
-                finished_at=None,
-                attempts=F("attempts") + 1,
-                claimed_by=worker_id,
+    def claim() -> Job | None:
+        with transaction.atomic():
+            taken = (
+                Job.objects.filter(pk=job_id, status__in=sources)
+                .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + CLOCK_SKEW))
+                .update(
+                    status=Job.Status.RUNNING,
+                    started_at=now,
+                    finished_at=None,
+                    attempts=F("attempts") + 1,
+                    claimed_by=worker_id,
+                )
             )
-        )
-        return bool(taken) or _claimed_by_me(job_id, worker_id=worker_id, started_at=now)
+            if not (taken or _claimed_by_me(job_id, worker_id=worker_id, started_at=now)):
+                return None
+            return Job.objects.select_related("workspace", "scheduled_job").get(pk=job_id)
 
-    if _with_db_retry(claim, what=f"claim job {job_id}"):
-        return Job.objects.select_related("workspace", "scheduled_job").get(pk=job_id)
-    return None
+    return _with_db_retry(claim, what=f"claim job {job_id}")
 
 
 def _claimed_by_me(job_id, *, worker_id: str, started_at) -> bool:
@@ -345,16 +350,21 @@ def job_run(
         job = job_claim(job_id=job_id, worker_id=worker_id)
     if job is None:
         return "not claimed"
-    reason = _with_db_retry(
-        lambda: withdrawal_reason(job) or pre_run_veto(job), what=f"check job {job.pk}"
-    )
+    with _queries_counted() as checks:
+        reason = _with_db_retry(
+            lambda: withdrawal_reason(job) or pre_run_veto(job), what=f"check job {job.pk}"
+        )
     if reason:
         _with_db_retry(
             lambda: _finish(job, Job.Status.CANCELLED, worker_id=worker_id, last_error=reason),
             what=f"cancel job {job.pk}",
         )
         return "cancelled"
-    if not _with_db_retry(
+    # Claim fencing. Checks that went to the database (a pre-run veto) gave the
+    # world time to change: the sweeper or another worker may have taken the
+    # job over meanwhile. Checks answered from the claimed row did not; asking
+    # again would only repeat the claim's answer at the cost of a round trip.
+    if checks.count and not _with_db_retry(
         lambda: still_held(job, worker_id=worker_id), what=f"check job {job.pk} is still held"
     ):
         logger.warning("job %s was taken over before it ran here; not running it", job.pk)
@@ -365,6 +375,22 @@ def job_run(
         lambda: _record_outcome(job, result, started=started, worker_id=worker_id),
         what=f"record the outcome of job {job.pk}",
     )
+
+
+class _QueryCount:
+    count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def _queries_counted():
+    """Count the statements run on this thread's connection inside the block."""
+    counter = _QueryCount()
+    with connection.execute_wrapper(counter):
+        yield counter
 
 
 def withdrawal_reason(job: Job) -> str:

@@ -8,7 +8,11 @@ import os
 from celery import shared_task
 from celery.signals import worker_init, worker_ready, worker_shutdown
 
-from jobs import liveness, services
+from jobs import (
+    liveness,
+    services,
+    worker_db,  # noqa: F401  (the worker's connection reuse)
+)
 
 logger = logging.getLogger(__name__)
 

@@ -369,6 +369,13 @@ CELERY_WORKER_CONSUMER = "jobs.worker_consumer:Consumer"
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 BROKER_RECONNECT_MAX_SECONDS = env_float("BROKER_RECONNECT_MAX_SECONDS", 2.0, minimum=0.1)
 
+# Worker processes keep their database connection between tasks (Celery's
+# Django fixup otherwise closes it before and after every task, ignoring
+# CONN_MAX_AGE): it is recycled after CELERY_DB_REUSE_MAX tasks, after
+# WORKER_CONN_MAX_AGE seconds, or after an error (jobs/worker_db.py).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000, minimum=0)
+WORKER_CONN_MAX_AGE = env_int("WORKER_CONN_MAX_AGE", 300, minimum=0)
+
 # --- Scheduling and execution ---------------------------------------------------
 DISPATCH_INTERVAL_SECONDS = env_float("DISPATCH_INTERVAL_SECONDS", 1.0, minimum=0.1)
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 500, minimum=1)

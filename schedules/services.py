@@ -542,9 +542,21 @@ def campaign_resume(*, campaign, actor=None) -> tuple:
 # --- failures ---------------------------------------------------------------------
 
 
+def schedule_record_success(*, schedule_id) -> None:
+    """A run succeeded: the consecutive-failure count starts again. One
+    conditional UPDATE (no lock, no write at all while the count is already 0),
+    so the worker records a success in the transaction of its outcome."""
+    ScheduledJob.objects.filter(pk=schedule_id, error_count__gt=0).update(
+        error_count=0, updated_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def schedule_record_run_outcome(*, schedule_id, succeeded: bool, error: str = "") -> None:
     """Count consecutive failed runs; the fifth in a row stops the schedule with a note."""
+    if succeeded:
+        schedule_record_success(schedule_id=schedule_id)
+        return
     schedule = (
         ScheduledJob.objects.select_for_update(of=("self",))
         .select_related("template", "campaign")
@@ -552,11 +564,6 @@ def schedule_record_run_outcome(*, schedule_id, succeeded: bool, error: str = ""
         .first()
     )
     if schedule is None:
-        return
-    if succeeded:
-        if schedule.error_count:
-            schedule.error_count = 0
-            schedule.save(update_fields=["error_count", "updated_at"])
         return
     schedule.error_count += 1
     fields = ["error_count", "updated_at"]
