@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -28,7 +29,10 @@ logger = logging.getLogger(__name__)
 MIN_TOPOFF_DAYS = 1
 MAX_TOPOFF_DAYS = 90
 DEFAULT_TOPOFF_DAYS = 28
-TOPOFF_INSERT_BATCH = 1000
+# Rows per statement. The unnest path sends two arrays whatever the size; the
+# VALUES path binds 9 parameters a row, and SQLite allows at most 32,766.
+TOPOFF_INSERT_BATCH = 2000
+TOPOFF_VALUES_BATCH = 1000
 # How far ahead an independent wave looks for a free planned slot per channel.
 INDEPENDENT_SLOT_CANDIDATES = 200
 
@@ -186,56 +190,154 @@ def topoff_slots(
     window_end = window_start + timedelta(days=days)
     if channels is None:
         channels = list(topoff_channels(workspace).order_by("pk"))
-    rows: list[tuple[uuid.UUID, datetime]] = []
-    for channel in sorted(channels, key=lambda c: c.pk):
-        rows.extend(
-            (channel.pk, instant)
-            for instant in cadence_slots(
-                posts_per_week=channel.posts_per_week,
-                schedule_times=channel.schedule_times,
-                timezone=channel.schedule_timezone,
-                window_start=window_start,
-                window_end=window_end,
-            )
+    groups = planned_slot_groups(channels, window_start=window_start, window_end=window_end)
+    wanted = sum(len(group.channel_ids) * len(group.instants) for group in groups)
+    if connection.vendor == "postgresql":
+        created = insert_planned_slots_unnest(workspace_id=workspace.pk, groups=groups)
+    else:
+        created = insert_planned_slots_values(
+            workspace_id=workspace.pk,
+            rows=_missing_rows(workspace, groups, window_start=window_start, window_end=window_end),
         )
-    # Skip what is already there with one indexed read: a re-run then costs a
-    # SELECT, not a conflicting INSERT per row. ON CONFLICT still guards the
-    # race with a concurrent run.
-    existing = set(
-        Post.objects.filter(
-            workspace=workspace,
-            scheduled_for__gte=window_start,
-            scheduled_for__lt=window_end,
-        )
-        .order_by()
-        .values_list("channel_account_id", "scheduled_for")
-    )
-    missing = [row for row in rows if row not in existing]
-    created = insert_planned_slots(workspace_id=workspace.pk, rows=missing)
     return TopoffResult(
         accounts_processed=len(channels),
         instances_created=created,
-        instances_skipped=len(rows) - created,
+        instances_skipped=wanted - created,
         window_start=window_start,
         window_end=window_end,
     )
 
 
-def insert_planned_slots(*, workspace_id, rows: list[tuple[uuid.UUID, datetime]]) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING, in batches; returns rows inserted.
+@dataclass(frozen=True)
+class SlotGroup:
+    """Channels sharing one cadence, and the slot instants (UTC, ascending) it asks for."""
+
+    channel_ids: list[uuid.UUID]
+    instants: list[datetime]
+
+
+def planned_slot_groups(
+    channels: list[ChannelAccount], *, window_start: datetime, window_end: datetime
+) -> list[SlotGroup]:
+    """The channels grouped by cadence, in a fixed order (cadence, then channel pk).
+
+    A cadence's slots depend only on (posts_per_week, schedule_times, zone)
+    and the window, so they are worked out once per cadence rather than once
+    per channel: workspaces have many channels and few cadences. The fixed
+    order makes concurrent runs take row locks in the same order.
+    """
+    by_cadence: dict[tuple, list[uuid.UUID]] = {}
+    for channel in channels:
+        key = (
+            channel.posts_per_week,
+            tuple(channel.schedule_times or ()),
+            channel.schedule_timezone,
+        )
+        by_cadence.setdefault(key, []).append(channel.pk)
+    groups = []
+    for (posts_per_week, times, zone), channel_ids in sorted(by_cadence.items()):
+        instants = cadence_slots(
+            posts_per_week=posts_per_week,
+            schedule_times=times,
+            timezone=zone,
+            window_start=window_start,
+            window_end=window_end,
+        )
+        if instants:
+            groups.append(SlotGroup(channel_ids=sorted(channel_ids), instants=instants))
+    return groups
+
+
+def _missing_rows(
+    workspace: Workspace, groups: list[SlotGroup], *, window_start: datetime, window_end: datetime
+) -> list[tuple[uuid.UUID, datetime]]:
+    """The groups' (channel, instant) rows not in the database yet, in the groups' order.
+
+    One indexed read, so a re-run on the portable path costs a SELECT rather
+    than a conflicting INSERT per row; ON CONFLICT still guards the race with
+    a concurrent run.
+    """
+    existing = set(
+        Post.objects.filter(
+            workspace=workspace, scheduled_for__gte=window_start, scheduled_for__lt=window_end
+        )
+        .order_by()
+        .values_list("channel_account_id", "scheduled_for")
+    )
+    return [
+        (channel_id, instant)
+        for group in groups
+        for channel_id in group.channel_ids
+        for instant in group.instants
+        if (channel_id, instant) not in existing
+    ]
+
+
+_SLOT_COLUMNS = (
+    "id, workspace_id, channel_account_id, scheduled_for, status, is_paused, "
+    "error_message, created_at, updated_at"
+)
+_ON_SLOT_CONFLICT = "ON CONFLICT (workspace_id, channel_account_id, scheduled_for) DO NOTHING"
+# PostgreSQL expands channels x instants itself: a statement carries one array
+# of channel ids and one of instants instead of a row of parameters per slot,
+# and the server generates the ids (gen_random_uuid() is a version-4 UUID,
+# like the model's default). ORDER BY the ordinals keeps the lock order fixed.
+_UNNEST_INSERT = (
+    f"INSERT INTO {Post._meta.db_table} ({_SLOT_COLUMNS}) "  # noqa: S608  fixed names
+    "SELECT gen_random_uuid(), %b, c.id, s.at, %b, false, '', %b, %b "
+    "FROM unnest(%b::uuid[]) WITH ORDINALITY AS c(id, n) "
+    "CROSS JOIN unnest(%b::timestamptz[]) WITH ORDINALITY AS s(at, m) "
+    f"ORDER BY c.n, s.m {_ON_SLOT_CONFLICT}"
+)
+
+
+def insert_planned_slots_unnest(*, workspace_id: uuid.UUID, groups: list[SlotGroup]) -> int:
+    """PostgreSQL: insert the groups' slots if absent, about TOPOFF_INSERT_BATCH rows a
+    statement; returns the rows inserted (ON CONFLICT DO NOTHING's row count).
+
+    A re-run needs no pre-read: a conflicting row costs one index probe and
+    no write. Runs on a server-side-binding psycopg cursor over Django's own
+    connection (so inside the caller's transaction): Django's default cursor
+    inlines parameters client-side, which would turn the arrays back into
+    long literals, and %b sends them binary.
+    """
+    stamp = timezone.now()
+    created = 0
+    with psycopg.Cursor(_psycopg_connection()) as cursor:
+        for group in groups:
+            per_statement = max(1, TOPOFF_INSERT_BATCH // len(group.instants))
+            for offset in range(0, len(group.channel_ids), per_statement):
+                cursor.execute(
+                    _UNNEST_INSERT,
+                    (
+                        workspace_id,
+                        Post.Status.PLANNED.value,
+                        stamp,
+                        stamp,
+                        group.channel_ids[offset : offset + per_statement],
+                        group.instants,
+                    ),
+                )
+                created += cursor.rowcount
+    return created
+
+
+def _psycopg_connection():
+    connection.ensure_connection()
+    return connection.connection
+
+
+def insert_planned_slots_values(*, workspace_id, rows: list[tuple[uuid.UUID, datetime]]) -> int:
+    """Portable path (SQLite 3.35+ and PostgreSQL): multi-row INSERT ... ON CONFLICT
+    DO NOTHING RETURNING, in batches; returns rows inserted.
 
     Django's bulk_create(ignore_conflicts=True) cannot say how many rows it
     inserted, and the seed's response reports it exactly, also under
-    concurrency; both PostgreSQL and SQLite (3.35+) speak this statement.
-    Rows must come sorted so concurrent runs lock in the same order.
+    concurrency. Rows must come in a fixed order so concurrent runs lock in
+    the same order.
     """
     if not rows:
         return 0
-    table = Post._meta.db_table
-    columns = (
-        "id, workspace_id, channel_account_id, scheduled_for, status, is_paused, "
-        "error_message, created_at, updated_at"
-    )
     ops = connection.ops
     is_postgres = connection.vendor == "postgresql"
 
@@ -246,10 +348,11 @@ def insert_planned_slots(*, workspace_id, rows: list[tuple[uuid.UUID, datetime]]
     workspace_value = db_uuid(
         workspace_id if isinstance(workspace_id, uuid.UUID) else uuid.UUID(str(workspace_id))
     )
+    batch_size = TOPOFF_VALUES_BATCH
     created = 0
     with connection.cursor() as cursor:
-        for offset in range(0, len(rows), TOPOFF_INSERT_BATCH):
-            batch = rows[offset : offset + TOPOFF_INSERT_BATCH]
+        for offset in range(0, len(rows), batch_size):
+            batch = rows[offset : offset + batch_size]
             params: list = []
             for channel_id, instant in batch:
                 params.extend(
@@ -267,9 +370,8 @@ def insert_planned_slots(*, workspace_id, rows: list[tuple[uuid.UUID, datetime]]
                 )
             values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608  fixed names
-                "ON CONFLICT (workspace_id, channel_account_id, scheduled_for) DO NOTHING "
-                "RETURNING id",
+                f"INSERT INTO {Post._meta.db_table} ({_SLOT_COLUMNS}) VALUES {values} "  # noqa: S608
+                f"{_ON_SLOT_CONFLICT} RETURNING id",
                 params,
             )
             created += len(cursor.fetchall())

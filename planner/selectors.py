@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 
 from jobs.models import Job
 from marketing.models import Post, Wave
-from marketing.selectors import calendar_posts
+from marketing.selectors import UTCISOText, calendar_posts
 from scheduler_site.templatetags.ui import STATUS_ICONS
 from schedules import ledger, recurrence
 from schedules.models import ScheduledJob, excepted_occurrences
@@ -376,7 +376,6 @@ def calendar_posts_for(workspaces, start: datetime, end: datetime) -> QuerySet[P
 # channel, content, campaign and wave) costs several times the query itself.
 POST_COLUMNS = (
     "id",
-    "scheduled_for",
     "status",
     "is_paused",
     "wave_id",
@@ -395,7 +394,15 @@ MOVABLE_POST_STATUSES = {Post.Status.PLANNED, Post.Status.DRAFT, Post.Status.SCH
 
 
 def _posts_and_waves(filters, start, end) -> tuple[list[CalendarEvent], bool]:
-    rows = list(_calendar_post_rows(filters, start, end).values(*POST_COLUMNS)[: MAX_POSTS + 1])
+    # scheduled_for comes as text parsed in C: Django's timestamptz loader on
+    # psycopg is pure Python and was the month page's largest single cost.
+    rows = list(
+        _calendar_post_rows(filters, start, end).values(
+            *POST_COLUMNS, scheduled_for_text=UTCISOText(F("scheduled_for"))
+        )[: MAX_POSTS + 1]
+    )
+    for row in rows:
+        row["scheduled_for"] = datetime.fromisoformat(row.pop("scheduled_for_text"))
     truncated = len(rows) > MAX_POSTS
     events: list[CalendarEvent] = []
     waves: dict[tuple, list[dict]] = defaultdict(list)

@@ -245,3 +245,65 @@ def test_the_database_itself_refuses_a_second_post_at_the_same_instant(workspace
     Post.objects.create(workspace=workspace, channel_account=channel, scheduled_for=at)
     with pytest.raises(IntegrityError), transaction.atomic():
         Post.objects.create(workspace=workspace, channel_account=channel, scheduled_for=at)
+
+
+def _slots_of(workspace) -> set[tuple]:
+    return set(
+        Post.objects.filter(workspace=workspace).values_list(
+            "channel_account__name", "scheduled_for", "status", "content_item", "is_paused", "wave"
+        )
+    )
+
+
+def _same_channels(workspace) -> None:
+    ChannelAccountFactory(workspace=workspace, name="daily", posts_per_week=7)
+    ChannelAccountFactory(
+        workspace=workspace,
+        name="new york",
+        posts_per_week=5,
+        schedule_times=["02:30", "17:00"],
+        schedule_timezone="America/New_York",
+    )
+    ChannelAccountFactory(workspace=workspace, name="tokyo", schedule_timezone="Asia/Tokyo")
+    ChannelAccountFactory(workspace=workspace, name="quiet", posts_per_week=0)
+
+
+def _insert_both_ways(unnest_workspace, values_workspace) -> tuple[int, int]:
+    window_start = datetime(2026, 3, 1, tzinfo=UTC)  # spans New York's spring forward
+    window_end = window_start + timedelta(days=28)
+    created = []
+    for workspace, unnest in ((unnest_workspace, True), (values_workspace, False)):
+        channels = list(services.topoff_channels(workspace).order_by("pk"))
+        groups = services.planned_slot_groups(
+            channels, window_start=window_start, window_end=window_end
+        )
+        if unnest:
+            created.append(
+                services.insert_planned_slots_unnest(workspace_id=workspace.pk, groups=groups)
+            )
+        else:
+            rows = services._missing_rows(
+                workspace, groups, window_start=window_start, window_end=window_end
+            )
+            inserted = services.insert_planned_slots_values(workspace_id=workspace.pk, rows=rows)
+            created.append(inserted)
+    return created[0], created[1]
+
+
+def test_the_postgres_unnest_path_and_the_portable_path_make_the_same_slots(requires_postgres):
+    unnest_workspace, values_workspace = WorkspaceFactory(), WorkspaceFactory()
+    _same_channels(unnest_workspace)
+    _same_channels(values_workspace)
+
+    first = _insert_both_ways(unnest_workspace, values_workspace)
+    same_after_first = _slots_of(unnest_workspace) == _slots_of(values_workspace)
+    for workspace in (unnest_workspace, values_workspace):
+        Post.objects.filter(workspace=workspace, channel_account__name="tokyo").earliest(
+            "scheduled_for"
+        ).delete()
+    refill = _insert_both_ways(unnest_workspace, values_workspace)
+
+    assert first == (28 + 20 + 28, 28 + 20 + 28)
+    assert same_after_first
+    assert refill == (1, 1)
+    assert _slots_of(unnest_workspace) == _slots_of(values_workspace)
