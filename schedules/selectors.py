@@ -452,8 +452,8 @@ def hold_events(events) -> list[tuple]:
     for at, kind, note, changes in events:
         if kind in _HOLD_KINDS:
             found.append((at, kind, note, _held_from(changes)))
-        elif kind == ScheduleEvent.Kind.EDITED and _edited_start(changes):
-            found.append((at, kind, note, _edited_start(changes)))
+        elif kind == ScheduleEvent.Kind.EDITED and (start := _edited_start(changes)):
+            found.append((at, kind, note, start))
     return found
 
 

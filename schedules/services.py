@@ -552,11 +552,8 @@ def schedule_record_success(*, schedule_id) -> None:
 
 
 @transaction.atomic
-def schedule_record_run_outcome(*, schedule_id, succeeded: bool, error: str = "") -> None:
+def schedule_record_failure(*, schedule_id, error: str = "") -> None:
     """Count consecutive failed runs; the fifth in a row stops the schedule with a note."""
-    if succeeded:
-        schedule_record_success(schedule_id=schedule_id)
-        return
     schedule = (
         ScheduledJob.objects.select_for_update(of=("self",))
         .select_related("template", "campaign")

@@ -6,7 +6,7 @@ from jobs.models import Job
 from schedules.models import ScheduledJob
 from schedules.services import (
     SERIES_TRIGGERS,
-    schedule_record_run_outcome,
+    schedule_record_failure,
     schedule_record_success,
     schedule_recount_runs,
     schedule_release_held_run,
@@ -21,9 +21,7 @@ def count_run_outcome(sender, job: Job, **kwargs) -> None:
         if _had_failures(job):
             schedule_record_success(schedule_id=job.scheduled_job_id)
     elif job.status == Job.Status.FAILED:
-        schedule_record_run_outcome(
-            schedule_id=job.scheduled_job_id, succeeded=False, error=job.last_error
-        )
+        schedule_record_failure(schedule_id=job.scheduled_job_id, error=job.last_error)
     elif job.status == Job.Status.CANCELLED and job.trigger in SERIES_TRIGGERS:
         # A withdrawn run does not count toward max_runs.
         schedule_recount_runs(schedule_id=job.scheduled_job_id)
