@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import AuthState
+from accounts.selectors import refresh_credential_state
 
 
 def current_generation(user_id) -> int:
@@ -35,4 +36,5 @@ def sign_out_everywhere(user) -> int:
     AuthState.objects.filter(user=user).update(
         generation=F("generation") + 1, signed_out_everywhere_at=timezone.now()
     )
+    refresh_credential_state(user.pk)
     return revoke_refresh_tokens(user)

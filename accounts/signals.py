@@ -6,10 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from accounts import services, signin
+from accounts import selectors, services, signin
 from scheduler_site.lib.client_ip import client_ip
 
 SESSION_GENERATION_KEY = "accounts_generation"
@@ -30,10 +30,20 @@ def _note_credential_change(sender, instance, update_fields=None, **kwargs):
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def _revoke_after_credential_change(sender, instance, **kwargs):
+def _revoke_after_credential_change(sender, instance, created=False, update_fields=None, **kwargs):
     if getattr(instance, "_accounts_revoke", False):
         instance._accounts_revoke = False
         services.revoke_refresh_tokens(instance)
+    # Access tokens are checked against the cached credential state: replace it
+    # whenever the password or the active flag may have changed (a reactivation
+    # too), not only on a revocation.
+    if not created and (update_fields is None or _WATCHED & set(update_fields)):
+        selectors.refresh_credential_state(instance.pk)
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def _forget_deleted_user(sender, instance, **kwargs):
+    selectors.refresh_credential_state(instance.pk)
 
 
 @receiver(user_login_failed)

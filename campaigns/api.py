@@ -10,6 +10,7 @@ from campaigns import services
 from campaigns.lifecycle_api import LIFECYCLE_FIELDS, CampaignLifecycleMixin
 from campaigns.models import Campaign, validate_campaign_dates
 from campaigns.selectors import campaign_stats
+from scheduler_site.api.lean import LeanListMixin
 from scheduler_site.api.scoping import WorkspaceScopedModelViewSet
 from scheduler_site.api.serializers import ModelSerializer, Serializer
 from scheduler_site.lib.validators import normalize_tags
@@ -97,7 +98,7 @@ class CampaignFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[WORKSPACE_PARAM]))
-class CampaignViewSet(CampaignLifecycleMixin, WorkspaceScopedModelViewSet):
+class CampaignViewSet(LeanListMixin, CampaignLifecycleMixin, WorkspaceScopedModelViewSet):
     """Campaigns group jobs, templates and schedules."""
 
     queryset = Campaign.objects.select_related("workspace")

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from jobs import retries, selectors, services
 from jobs.models import Job, JobAttempt
 from scheduler_site.api.filters import UTCIsoDateTimeFilter
+from scheduler_site.api.lean import LeanListMixin
 from scheduler_site.api.scoping import WorkspaceScopedMixin
 from scheduler_site.api.serializers import ModelSerializer, Serializer
 from scheduler_site.lib.validators import validate_outbound_url
@@ -108,7 +109,7 @@ class JobFilter(django_filters.FilterSet):
         fields = ["status", "trigger", "campaign", "template", "scheduled_job"]
 
 
-class JobViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
+class JobViewSet(LeanListMixin, WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Job runs: list, detail with attempts, cancel and retry.
 
     Status and trigger accept several values (`?status=failed&status=cancelled`).

@@ -30,6 +30,7 @@ from scheduler_site.api.serializers import ModelSerializer, Serializer
 from scheduler_site.lib.validators import validate_metadata, validate_timezone
 from schedules import health, ledger, recurrence, selectors, services
 from schedules.models import (
+    PREFETCHED_EXCEPTIONS,
     ScheduledJob,
     ScheduleEvent,
     ScheduleException,
@@ -342,7 +343,13 @@ class ScheduledJobViewSet(WorkspaceScopedModelViewSet):
     def get_queryset(self):
         # next_runs leaves out skipped and moved runs: one query for the whole page.
         ahead = ScheduleException.objects.filter(occurrence_at__gte=F("scheduled_job__next_run_at"))
-        return super().get_queryset().prefetch_related(Prefetch("exceptions", queryset=ahead))
+        if self.action != "list":
+            return super().get_queryset().prefetch_related(Prefetch("exceptions", queryset=ahead))
+        # A page only reads: its rows get the exceptions as a plain list (Django
+        # builds no related manager per row then), and show their related
+        # objects' ids only, so the joins go too.
+        prefetch = Prefetch("exceptions", queryset=ahead, to_attr=PREFETCHED_EXCEPTIONS)
+        return super().get_queryset().select_related(None).prefetch_related(prefetch)
 
     def perform_create(self, serializer):
         serializer.instance = services.schedule_create(

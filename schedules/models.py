@@ -71,6 +71,10 @@ def runs_from(rec, start: datetime, *, count: int) -> list[datetime]:
     return [t for t in recurrence.next_runs(rec, start - ONE_TICK, count) if t >= start]
 
 
+# Where a list view's prefetch puts a schedule's exceptions from next_run_at on.
+PREFETCHED_EXCEPTIONS = "prefetched_exceptions"
+
+
 class ScheduledJob(models.Model):
     class ScheduleType(models.TextChoices):
         ONCE = "once", "Once"
@@ -292,10 +296,13 @@ class ScheduledJob(models.Model):
         return [t for t in runs if t not in skipped][:count]
 
     def skipped_occurrences(self) -> set:
-        """Excepted runs from ``next_run_at`` on (a list view prefetches ``exceptions``)."""
+        """Excepted runs from ``next_run_at`` on (a list view prefetches ``exceptions``,
+        as a list under ``PREFETCHED_EXCEPTIONS`` or as the related manager's cache)."""
         if self.next_run_at is None:
             return set()
-        cached = getattr(self, "_prefetched_objects_cache", {}).get("exceptions")
+        cached = getattr(self, PREFETCHED_EXCEPTIONS, None)
+        if cached is None:
+            cached = getattr(self, "_prefetched_objects_cache", {}).get("exceptions")
         if cached is not None:
             return {e.occurrence_at for e in cached if e.occurrence_at >= self.next_run_at}
         return set(

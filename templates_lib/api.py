@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from campaigns.models import Campaign
 from scheduler_site.api.fields import JSONField
+from scheduler_site.api.lean import LeanListMixin
 from scheduler_site.api.scoping import WorkspaceRelatedField, WorkspaceScopedModelViewSet
 from scheduler_site.api.serializers import ModelSerializer
 from scheduler_site.lib.validators import (
@@ -126,7 +127,7 @@ class JobTemplateFilter(django_filters.FilterSet):
         ]
     )
 )
-class JobTemplateViewSet(WorkspaceScopedModelViewSet):
+class JobTemplateViewSet(LeanListMixin, WorkspaceScopedModelViewSet):
     """Reusable job configurations, favourites first."""
 
     queryset = JobTemplate.objects.select_related("workspace", "campaign")

@@ -67,6 +67,11 @@ class WorkspaceScopedMixin:
             queryset = queryset.filter(workspace=workspace) if workspace else queryset.none()
         return queryset
 
+    def get_object(self):
+        obj = super().get_object()
+        self._loaded_object = obj
+        return obj
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["workspace"] = self.target_workspace()
@@ -79,7 +84,11 @@ class WorkspaceScopedMixin:
         workspace = None
         lookup = self.lookup_url_kwarg or self.lookup_field
         if lookup in self.kwargs:
-            workspace = self.get_object().workspace
+            # The object the view already loaded, if any: a detail answer then
+            # costs one query, not two. Only its workspace is read, which no
+            # edit changes.
+            loaded = getattr(self, "_loaded_object", None)
+            workspace = (loaded or self.get_object()).workspace
         elif self.request.method == "POST":
             workspace = self.workspace_for_create()
         self._target_workspace = workspace

@@ -16,6 +16,7 @@ that every request serializer is built on these.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 
 from django.db import models
@@ -77,3 +78,15 @@ class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         models.DateTimeField: fields.DateTimeField,
         models.DateField: fields.DateField,
     }
+
+    def get_fields(self):
+        # DRF introspects the model again for every serializer instance (every
+        # request, every detail answer); the result depends on the class alone
+        # (Meta, declared fields, the mapping above), so it is built once per
+        # class and each instance gets its own copy, as DRF's declared fields do.
+        cls = type(self)
+        template = cls.__dict__.get("_fields_template")
+        if template is None:
+            template = super().get_fields()
+            cls._fields_template = template
+        return copy.deepcopy(template)

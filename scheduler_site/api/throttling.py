@@ -10,6 +10,14 @@ A write answered 4xx (a validation error, a 403, a 404) gives its ``create``
 hit back: a client correcting a bad request does not use up its allowance.
 Those rejected writes have an allowance of their own, ``REJECTED_WRITES_FACTOR``
 times the write rate, so a stream of invalid writes is still slowed down.
+
+Each allowance is a fixed window that opens with the client's first request:
+a counter per client and scope, created with the window's length as its
+expiry, so a request costs one cache round trip (``FallbackCache.count``)
+instead of reading and rewriting the list of every recent request's time.
+``30/minute`` is at most 30 in the minute after the first of them; a client
+can burst up to twice the rate where one window ends and the next begins,
+which still stops floods and runaway scripts, what the limits are for.
 """
 
 from __future__ import annotations
@@ -36,15 +44,28 @@ class ActionRateThrottle(UserRateThrottle):
 
     def allow_request(self, request, view):
         self.scope = self.scope_for(request, view)
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.scope == "create" and not self._rejected_writes_allowed(request, view):
+        self.num_requests, self.duration = self.parse_rate(self.get_rate())
+        client_key = self.get_cache_key(request, view)
+        if client_key is None:
+            return True
+        # Not DRF's key itself: that held the old list of times (a deploy must
+        # not INCR a pickled list).
+        self.key = f"{client_key}:count"
+        if self.scope == "create" and not self._rejected_writes_allowed():
+            self.refused_key = self._rejected_key()
             return False
-        if not super().allow_request(request, view):
+        if self.cache.count(self.key, self.duration) > self.num_requests:
+            self.refused_key = self.key
             return False
-        if self.scope == "create" and self.key is not None:
+        if self.scope == "create":
             setattr(getattr(request, "_request", request), REFUND_ATTR, self)
         return True
+
+    def wait(self) -> float:
+        # Until the refusing window closes; a cache that cannot say how long
+        # (the in-process fallback) gets the longest it could be.
+        remaining = self.cache.ttl(self.refused_key)
+        return remaining if remaining else self.duration
 
     def get_ident(self, request) -> str:
         # The same client address as the sign-in limits (TRUSTED_PROXY_COUNT).
@@ -68,33 +89,18 @@ class ActionRateThrottle(UserRateThrottle):
     def refund(self) -> None:
         """This write was answered 4xx: take its hit off ``create`` and count it
         among the rejected writes instead."""
-        history = self.cache.get(self.key, [])
-        if self.now in history:
-            history.remove(self.now)
-            self.cache.set(self.key, history, self.duration)
-        rejected_key = self._rejected_key(self.key)
-        rejected = self._unexpired(self.cache.get(rejected_key, []))
-        rejected.insert(0, self.now)
-        self.cache.set(rejected_key, rejected, self.duration)
+        self.cache.count(self.key, self.duration, delta=-1)
+        self.cache.count(self._rejected_key(), self.duration)
 
-    def _rejected_writes_allowed(self, request, view) -> bool:
-        key = self.get_cache_key(request, view)
-        if key is None:
+    def _rejected_writes_allowed(self) -> bool:
+        rejected = self.cache.get(self._rejected_key()) or 0
+        if rejected < self.num_requests * REJECTED_WRITES_FACTOR:
             return True
-        self.now = self.timer()
-        self.history = self._unexpired(self.cache.get(self._rejected_key(key), []))
-        if len(self.history) < self.num_requests * REJECTED_WRITES_FACTOR:
-            return True
-        # wait() (the Retry-After) then speaks of this allowance.
         self.num_requests *= REJECTED_WRITES_FACTOR
         return False
 
-    def _unexpired(self, history: list) -> list:
-        return [at for at in history if at > self.now - self.duration]
-
-    @staticmethod
-    def _rejected_key(key: str) -> str:
-        return f"{key}:rejected"
+    def _rejected_key(self) -> str:
+        return f"{self.key}:rejected"
 
 
 class RefundRejectedWritesMiddleware:
