@@ -409,6 +409,12 @@ PERIODIC_TASKS: dict[str, dict] = {}
 # Runs due within this many seconds are claimed early and sent with an ETA of
 # their nominal time, so a tick of DISPATCH_INTERVAL_SECONDS still starts them on time.
 DISPATCH_LOOKAHEAD_SECONDS = env_float("DISPATCH_LOOKAHEAD_SECONDS", 2.0, minimum=0.0)
+# A herd (more runs due within DISPATCH_MAX_LOOKAHEAD_SECONDS than one batch) is
+# claimed as much earlier as dispatching it takes at DISPATCH_RUNS_PER_SECOND (a
+# conservative figure for one dispatcher; bench/herd_bench.py measures it), so it
+# is all at the broker by its time (schedules/dispatcher.py herd_lookahead).
+DISPATCH_MAX_LOOKAHEAD_SECONDS = env_float("DISPATCH_MAX_LOOKAHEAD_SECONDS", 60.0, minimum=0.0)
+DISPATCH_RUNS_PER_SECOND = env_float("DISPATCH_RUNS_PER_SECOND", 1000.0, minimum=1.0)
 # One dispatcher run stops after this long even with work left (the next tick goes on).
 DISPATCH_TIME_BUDGET_SECONDS = env_float("DISPATCH_TIME_BUDGET_SECONDS", 20.0, minimum=0.1)
 # A scheduled_at this far in the past is still accepted on create (client clocks drift).

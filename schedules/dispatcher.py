@@ -14,6 +14,11 @@ nothing half done: its transaction rolls back and its rows unlock.
 Runs due within the next ``DISPATCH_LOOKAHEAD_SECONDS`` are claimed early and
 sent with an ETA of their nominal time, so a 1-second tick still starts runs on
 time; the worker re-checks the schedule's status and version before running.
+A herd (thousands of schedules sharing "Mondays at 09:00") is claimed earlier
+still, as long ahead as dispatching it takes at ``DISPATCH_RUNS_PER_SECOND``
+(``herd_lookahead``, at most ``DISPATCH_MAX_LOOKAHEAD_SECONDS``), so the whole
+herd is at the broker by its time and the workers, not the dispatcher, set the
+pace.
 """
 
 from __future__ import annotations
@@ -60,7 +65,6 @@ logger = logging.getLogger(__name__)
 MAX_SCAN_PER_SCHEDULE = 20_000
 IN_FLIGHT = (Job.Status.PENDING, Job.Status.QUEUED, Job.Status.RUNNING)
 HEARTBEAT_RETENTION = timedelta(hours=6)
-ENQUEUE_CHUNK = 100
 
 
 @dataclass
@@ -163,12 +167,16 @@ def _apply_misfire_policy(
     return [(missed_tail[-1], Job.Trigger.CATCH_UP)], missed_count - 1
 
 
-def claim_due_schedules(*, horizon: datetime, limit: int) -> list[ScheduledJob]:
+def claim_due_schedules(
+    *, horizon: datetime, limit: int, exclude: set | frozenset = frozenset()
+) -> list[ScheduledJob]:
     """Lock up to ``limit`` due active schedules no other dispatcher holds."""
+    due = ScheduledJob.objects.filter(status=ScheduledJob.Status.ACTIVE, next_run_at__lte=horizon)
+    if exclude:
+        due = due.exclude(pk__in=exclude)
     return list(
-        ScheduledJob.objects.select_for_update(skip_locked=True, of=("self",))
+        due.select_for_update(skip_locked=True, of=("self",))
         .select_related("template", "campaign")
-        .filter(status=ScheduledJob.Status.ACTIVE, next_run_at__lte=horizon)
         .order_by("next_run_at")[:limit]
     )
 
@@ -223,21 +231,45 @@ def _exceptions_by_schedule(schedules: list[ScheduledJob]) -> dict:
     )
 
 
-def dispatch_batch(*, now: datetime, batch_size: int, lookahead: timedelta) -> tuple[int, int]:
-    """Claim one batch and dispatch it in one transaction. Returns (claimed, jobs created)."""
+def dispatch_batch(
+    *,
+    now: datetime,
+    batch_size: int,
+    lookahead: timedelta,
+    early: timedelta | None = None,
+    declined: set | None = None,
+) -> tuple[int, int]:
+    """Claim one batch and dispatch it in one transaction. Returns (claimed, jobs created).
+
+    ``early`` (the herd lookahead, longer than ``lookahead``) claims schedules due
+    within it now, each for its next run only. One whose earlier run is still in
+    flight under an overlap policy that cares is left for the ordinary lookahead,
+    so its skip-or-queue decision is made no earlier than usual; its id goes into
+    ``declined`` so the next batch of this tick does not claim it again.
+    """
     horizon = now + lookahead
+    claim_until = now + early if early is not None and early > lookahead else horizon
+    declined = set() if declined is None else declined
     with transaction.atomic():
-        schedules = claim_due_schedules(horizon=horizon, limit=batch_size)
+        schedules = claim_due_schedules(horizon=claim_until, limit=batch_size, exclude=declined)
         if not schedules:
             return 0, 0
-        _refresh_run_counts(schedules)
+        claimed = len(schedules)
         in_flight = _in_flight_by_schedule(schedules)
+        schedules = [s for s in schedules if _decided_now(s, horizon, in_flight, declined)]
+        if not schedules:
+            return claimed, 0
+        _refresh_run_counts(schedules)
         skipped = _exceptions_by_schedule(schedules)
         jobs: list[Job] = []
         events: list[ScheduleEvent] = []
         for schedule in schedules:
             plan = plan_runs(
-                schedule, now=now, horizon=horizon, skipped=skipped.get(schedule.pk, frozenset())
+                schedule,
+                now=now,
+                # Claimed early: only its next run (the one that brought it in).
+                horizon=max(horizon, schedule.next_run_at),
+                skipped=skipped.get(schedule.pk, frozenset()),
             )
             jobs += _jobs_for(schedule, plan, now=now, in_flight=in_flight.get(schedule.pk))
             events += _advance(schedule, plan)
@@ -245,12 +277,18 @@ def dispatch_batch(*, now: datetime, batch_size: int, lookahead: timedelta) -> t
         _count_runs(schedules, created)
         _save_advanced(schedules)
         ScheduleEvent.objects.bulk_create(events)
-        runnable = [job for job in created if job.status == Job.Status.PENDING and not _held(job)]
-        # Several smaller publishes: each gets the full broker publish budget, so a
-        # slow broker delays a batch instead of leaving most of it to the sweeper.
-        for start in range(0, len(runnable), ENQUEUE_CHUNK):
-            enqueue_after_commit(runnable[start : start + ENQUEUE_CHUNK])
-    return len(schedules), len(created)
+        # Published once this batch commits, pipelined (jobs.services.publish).
+        enqueue_after_commit(
+            [job for job in created if job.status == Job.Status.PENDING and not _held(job)]
+        )
+    return claimed, len(created)
+
+
+def _decided_now(schedule: ScheduledJob, horizon: datetime, in_flight: dict, declined: set) -> bool:
+    if schedule.next_run_at <= horizon or schedule.pk not in in_flight:
+        return True
+    declined.add(schedule.pk)
+    return False
 
 
 def _jobs_for(schedule: ScheduledJob, plan: RunPlan, *, now: datetime, in_flight) -> list[Job]:
@@ -395,6 +433,29 @@ def oldest_due_age(now: datetime) -> float | None:
     return None if oldest is None else max(0.0, (now - oldest).total_seconds())
 
 
+def herd_lookahead(now: datetime, *, base: timedelta, batch_size: int) -> timedelta:
+    """How far ahead to claim: ``base``, or longer when a herd is coming.
+
+    Dispatching N runs takes about N / DISPATCH_RUNS_PER_SECOND seconds, so the
+    runs due within the longest lookahead are counted (a bounded count on the
+    dispatch index) and claiming starts that much earlier; the last of them then
+    reaches the broker ``base`` ahead of its time. Fewer than one batch changes
+    nothing: an ordinary minute is claimed exactly as far ahead as configured.
+    """
+    longest = timedelta(seconds=settings.DISPATCH_MAX_LOOKAHEAD_SECONDS)
+    rate = settings.DISPATCH_RUNS_PER_SECOND
+    if longest <= base:
+        return base
+    enough = int(rate * (longest - base).total_seconds()) + 1
+    due = ScheduledJob.objects.filter(
+        status=ScheduledJob.Status.ACTIVE, next_run_at__lte=now + longest
+    )
+    upcoming = due.order_by().values("pk")[:enough].count()
+    if upcoming <= batch_size:
+        return base
+    return min(longest, base + timedelta(seconds=upcoming / rate))
+
+
 def dispatch_due(
     *,
     now: datetime | None = None,
@@ -405,15 +466,22 @@ def dispatch_due(
 ) -> DispatchReport:
     """Dispatch batches until nothing is due (or the time budget is spent)."""
     batch_size = batch_size or settings.DISPATCH_BATCH_SIZE
+    early = None
     if lookahead is None:
         lookahead = timedelta(seconds=settings.DISPATCH_LOOKAHEAD_SECONDS)
+        early = herd_lookahead(now or timezone.now(), base=lookahead, batch_size=batch_size)
     if time_budget is None:
         time_budget = settings.DISPATCH_TIME_BUDGET_SECONDS
     started = time.monotonic()
     report = DispatchReport()
+    declined: set = set()
     while True:
         claimed, created = dispatch_batch(
-            now=now or timezone.now(), batch_size=batch_size, lookahead=lookahead
+            now=now or timezone.now(),
+            batch_size=batch_size,
+            lookahead=lookahead,
+            early=early,
+            declined=declined,
         )
         report.claimed += claimed
         report.jobs_created += created

@@ -176,6 +176,22 @@ def test_with_the_broker_unreachable_use_still_answers_201_and_the_sweeper_deliv
     assert wait_for_status(job_id, "succeeded").attempts == 1
 
 
+def test_a_batch_larger_than_one_publish_pipeline_runs_every_job_once(
+    workspace, celery_worker, monkeypatch
+):
+    monkeypatch.setattr(services, "PUBLISH_PIPELINE", 25)
+    jobs = [JobFactory(workspace=workspace, enqueue=False) for _ in range(60)]
+
+    services.enqueue_after_commit(jobs)  # outside a transaction: published at once
+
+    ids = [job.pk for job in jobs]
+    wait_until(
+        lambda: Job.objects.filter(pk__in=ids, status="succeeded").count() == len(ids),
+        timeout=60,
+    )
+    assert set(Job.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == {1}
+
+
 def test_two_deliveries_of_one_message_execute_once(workspace, receiver, celery_worker):
     receiver.replies = [Reply(200, delay=1.0)]
     job = JobFactory(

@@ -509,3 +509,73 @@ def test_the_database_refuses_a_second_job_for_one_occurrence_whatever_its_trigg
         schedule, scheduled_for=utc(2025, 11, 10, 9), trigger=Job.Trigger.MANUAL
     ).save()
     assert len(runs_of(schedule)) == 2
+
+
+# --- herds: claimed early enough to be at the broker by their time ---------------------
+
+
+@pytest.fixture
+def herd_settings(settings):
+    """A dispatcher that takes one second per two runs: a herd of 12 needs 6 s."""
+    settings.DISPATCH_LOOKAHEAD_SECONDS = 2
+    settings.DISPATCH_MAX_LOOKAHEAD_SECONDS = 60
+    settings.DISPATCH_RUNS_PER_SECOND = 2
+    return settings
+
+
+def _herd(workspace, size: int, at: datetime, **fields) -> list[ScheduledJob]:
+    return [
+        ScheduledJobFactory(
+            workspace=workspace,
+            schedule_type="cron",
+            recurrence_pattern="* * * * *",
+            scheduled_at=at,
+            **fields,
+        )
+        for _ in range(size)
+    ]
+
+
+def test_a_herd_is_claimed_as_early_as_dispatching_it_takes(workspace, herd_settings):
+    at = utc(2025, 11, 10, 9)
+    herd = _herd(workspace, 12, at)
+    # 2 s + 12 runs at 2 a second = 8 s ahead: not yet at 9 s before...
+    assert dispatcher.dispatch_due(now=at - timedelta(seconds=9), batch_size=5).claimed == 0
+    # ...all of them at 7 s before, each for its 09:00 run only (the 09:01 run of
+    # a per-minute series is not decided a minute early).
+    report = dispatcher.dispatch_due(now=at - timedelta(seconds=7), batch_size=5)
+    assert (report.claimed, report.jobs_created) == (12, 12)
+    assert {job.scheduled_for for job in Job.objects.all()} == {at}
+    assert {job.not_before for job in Job.objects.all()} == {at}
+    for schedule in herd:
+        schedule.refresh_from_db()
+        assert schedule.next_run_at == at + timedelta(minutes=1)
+
+
+def test_fewer_runs_than_one_batch_are_claimed_only_within_the_ordinary_lookahead(
+    workspace, herd_settings
+):
+    at = utc(2025, 11, 10, 9)
+    _herd(workspace, 4, at)
+    assert dispatcher.dispatch_due(now=at - timedelta(seconds=7), batch_size=5).claimed == 0
+    assert dispatcher.dispatch_due(now=at - timedelta(seconds=2), batch_size=5).claimed == 4
+
+
+def test_a_herd_member_with_a_run_still_going_keeps_its_skip_decision_for_its_time(
+    workspace, herd_settings
+):
+    at = utc(2025, 11, 10, 9)
+    first, *_others = _herd(workspace, 12, at - timedelta(minutes=1))
+    dispatcher.dispatch_due(now=at - timedelta(minutes=1), lookahead=timedelta(0))
+    Job.objects.filter(scheduled_job=first).update(status=Job.Status.RUNNING)
+    Job.objects.exclude(scheduled_job=first).update(status=Job.Status.SUCCEEDED)
+
+    dispatcher.dispatch_due(now=at - timedelta(seconds=7), batch_size=5)
+    assert Job.objects.filter(scheduled_for=at).count() == 11
+    assert not Job.objects.filter(scheduled_job=first, scheduled_for=at).exists()
+
+    # The run going at 7 s before finishes; at its time the 09:00 run starts.
+    Job.objects.filter(scheduled_job=first).update(status=Job.Status.SUCCEEDED)
+    dispatcher.dispatch_due(now=at - timedelta(seconds=1), batch_size=5)
+    [run] = runs_of(first, scheduled_for=at)
+    assert run.status == Job.Status.PENDING
