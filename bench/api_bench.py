@@ -49,7 +49,7 @@ DATABASE_URL = os.environ.get(
 )
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/13")
-VAR_DIR = os.environ.get("BENCH_VAR_DIR", "/tmp/var-api")  # noqa: S108 - the brief's scratch dir
+VAR_DIR = os.environ.get("BENCH_VAR_DIR", "/tmp/var-api")  # noqa: S108 - a scratch directory of its own
 PASSWORD = "bench-api-password-1"  # noqa: S105 - a scratch user of the scratch database
 ROWS = 500
 # Load generator shape: processes x threads, each thread one connection.
