@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from jobs import liveness, references, retries, states, webhook, worker_statements
@@ -753,12 +753,22 @@ def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _resend_stale(now: datetime) -> int:
+    """Send again the jobs whose message never reached the broker or was lost.
+
+    A pending job past the cutoff was never sent. A queued one may only be
+    waiting its turn: behind a herd of 100,000 runs a message waits minutes,
+    and sending it again would double the queue the workers are draining. So
+    while the queue moves, a queued job counts as lost only once the workers
+    have started jobs queued after it (``_queue_frontier``); when nothing has
+    started for a while, every queued job past the cutoff is sent again.
+    """
     cutoff = now - timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+    queued_stale = Q(status=Job.Status.QUEUED, queued_at__lt=cutoff)
+    frontier = _queue_frontier(now)
+    if frontier is not None:
+        queued_stale &= Q(queued_at__lt=frontier)
     stale = (
-        Job.objects.filter(
-            Q(status=Job.Status.PENDING, created_at__lt=cutoff)
-            | Q(status=Job.Status.QUEUED, queued_at__lt=cutoff)
-        )
+        Job.objects.filter(Q(status=Job.Status.PENDING, created_at__lt=cutoff) | queued_stale)
         .filter(Q(not_before__isnull=True) | Q(not_before__lt=cutoff))
         .order_by()
         .values_list("pk", "status")[:SWEEP_BATCH]
@@ -775,6 +785,15 @@ def _resend_stale(now: datetime) -> int:
         )
     logger.info("sweeper re-sent %d of %d stale job(s)", len(sent), len(rows))
     return len(sent)
+
+
+def _queue_frontier(now: datetime) -> datetime | None:
+    """The latest ``queued_at`` among jobs started within the stale window: how far
+    into the queue the workers have got. None when nothing started meanwhile."""
+    since = now - timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+    return Job.objects.filter(started_at__gte=since).aggregate(frontier=Max("queued_at"))[
+        "frontier"
+    ]
 
 
 def _fail_timed_out(now: datetime) -> int:

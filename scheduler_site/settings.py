@@ -414,7 +414,7 @@ DISPATCH_LOOKAHEAD_SECONDS = env_float("DISPATCH_LOOKAHEAD_SECONDS", 2.0, minimu
 # conservative figure for one dispatcher; bench/herd_bench.py measures it), so it
 # is all at the broker by its time (schedules/dispatcher.py herd_lookahead).
 DISPATCH_MAX_LOOKAHEAD_SECONDS = env_float("DISPATCH_MAX_LOOKAHEAD_SECONDS", 60.0, minimum=0.0)
-DISPATCH_RUNS_PER_SECOND = env_float("DISPATCH_RUNS_PER_SECOND", 1000.0, minimum=1.0)
+DISPATCH_RUNS_PER_SECOND = env_float("DISPATCH_RUNS_PER_SECOND", 500.0, minimum=1.0)
 # One dispatcher run stops after this long even with work left (the next tick goes on).
 DISPATCH_TIME_BUDGET_SECONDS = env_float("DISPATCH_TIME_BUDGET_SECONDS", 20.0, minimum=0.1)
 # A scheduled_at this far in the past is still accepted on create (client clocks drift).

@@ -249,9 +249,23 @@ class ScheduledJob(models.Model):
         """
         from schedules import recurrence
 
+        # Built once per instance while the fields it comes from stay as they are
+        # (a list row asks for it for its description and for its next runs).
+        # The Recurrence is frozen, so sharing it is safe.
+        key = (
+            self.schedule_type,
+            self.scheduled_at,
+            self.timezone,
+            self.recurrence_pattern,
+            self.recurrence_end_date,
+            self.scheduled_local,
+        )
+        cached = self.__dict__.get("_recurrence_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]
         # The constructor checks shapes; build() would also search for a first
         # run, which the dispatcher's hot path does not need (clean() does it).
-        return recurrence.Recurrence(
+        built = recurrence.Recurrence(
             schedule_type=self.schedule_type,
             start=self.scheduled_at,
             timezone=self.timezone,
@@ -259,6 +273,8 @@ class ScheduledJob(models.Model):
             end=self.recurrence_end_date,
             local_start=self.local_start(),
         )
+        self._recurrence_cache = (key, built)
+        return built
 
     def local_start(self) -> datetime:
         """The first run's wall time (naive, in ``timezone``): as typed, if it still

@@ -59,6 +59,46 @@ def test_a_queued_job_sent_again_is_not_sent_on_every_sweep(settings):
     assert services.jobs_sweep()["requeued"] == 0
 
 
+def _queued(minutes_ago: float, *, started_minutes_ago: float | None = None) -> Job:
+    job = JobFactory(status="queued")
+    fields = {"queued_at": timezone.now() - timedelta(minutes=minutes_ago)}
+    if started_minutes_ago is not None:
+        fields |= {
+            "status": "succeeded",
+            "started_at": timezone.now() - timedelta(minutes=started_minutes_ago),
+        }
+    Job.objects.filter(pk=job.pk).update(**fields)
+    return job
+
+
+def test_a_queued_job_waiting_its_turn_behind_a_moving_queue_is_not_sent_again(settings):
+    settings.SWEEP_STALE_AFTER_SECONDS = 60
+    # The workers are at jobs queued 3 minutes ago; this one was queued after them.
+    _queued(3, started_minutes_ago=0.1)
+    waiting = _queued(2)
+
+    assert services.jobs_sweep()["requeued"] == 0
+    assert Job.objects.get(pk=waiting.pk).queued_at < timezone.now() - timedelta(minutes=1)
+
+
+def test_a_queued_job_the_workers_went_past_is_sent_again(settings):
+    settings.SWEEP_STALE_AFTER_SECONDS = 60
+    overtaken = _queued(3)  # its message was lost: later jobs have started
+    _queued(2, started_minutes_ago=0.1)
+
+    assert services.jobs_sweep()["requeued"] == 1
+    assert Job.objects.get(pk=overtaken.pk).queued_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_queued_jobs_are_sent_again_when_nothing_has_started_for_a_while(settings):
+    settings.SWEEP_STALE_AFTER_SECONDS = 60
+    _queued(10, started_minutes_ago=5)
+    stuck = _queued(2)
+
+    assert services.jobs_sweep()["requeued"] == 1
+    assert Job.objects.get(pk=stuck.pk).queued_at > timezone.now() - timedelta(minutes=1)
+
+
 def test_finished_jobs_are_never_sent_again(settings):
     for status in ("succeeded", "failed", "cancelled", "skipped", "missed"):
         JobFactory(status=status)
