@@ -138,7 +138,7 @@ def bare_run(count: int, *, herd: bool, logs: Path) -> dict:
     say(f"bare Celery: {count:,} {'due at one instant' if herd else 'enqueued at once'}")
     worker = job_worker("bench.bare_celery", "bare", logs / f"bare-{count}-{herd}.log")
     try:
-        wait_for(lambda: _bare_ready(), timeout=60)
+        wait_for(_bare_ready, timeout=60)
         client.delete(RESULTS_KEY)
         # Warm the pool (both children connected) before measuring.
         bare_publish(20, eta=None)
@@ -151,13 +151,18 @@ def bare_run(count: int, *, herd: bool, logs: Path) -> dict:
     return _figures(rows, first=first, nominal=eta.timestamp() if eta else None)
 
 
-def _bare_ready() -> bool:
-    from bench.bare_celery import app
-
+def answers_ping(app) -> bool:
+    """Whether a worker of ``app`` is up (a worker that is still starting: False)."""
     try:
         return bool(app.control.ping(timeout=0.5))
     except Exception:
         return False
+
+
+def _bare_ready() -> bool:
+    from bench.bare_celery import app
+
+    return answers_ping(app)
 
 
 def _figures(rows, *, first: float, nominal: float | None) -> dict:
@@ -262,10 +267,7 @@ def product_execution(workspace, count: int, logs: Path) -> dict:
 def _product_ready() -> bool:
     from scheduler_site.celery import app
 
-    try:
-        return bool(app.control.ping(timeout=0.5))
-    except Exception:
-        return False
+    return answers_ping(app)
 
 
 def statements_per_job(workspace, count: int = 200) -> tuple[float, float]:

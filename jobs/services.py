@@ -298,8 +298,8 @@ def job_claim(*, job_id, worker_id: str) -> Job | None:
     The conditional UPDATE and the read of the claimed row (with its workspace
     and schedule) are one statement on PostgreSQL (``jobs.worker_statements``),
     one short transaction elsewhere: one commit, and the row lock is never held
-    across anything else. Retried through a
-    database outage. The claim writes its own ``started_at``, so a retry after
+    across anything else. Retried through a database outage. The claim writes
+    its own ``started_at``, so a retry after
     a commit whose answer was lost recognises the claim as its own instead of
     finding the job "running" and giving up.
     """
